@@ -1,0 +1,110 @@
+/**
+ * The in-memory session store: one `Map` per layer, bounded in size with least-recently-used
+ * eviction, expired entries swept, and the same compare-and-set semantics as the Redis store.
+ *
+ * For a single process only: sessions are lost on restart and not shared between instances.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { SessionStore, StoreError, type StoredSession } from "@seshat/core/SessionStore"
+
+/**
+ * Options of the memory store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Maximum number of sessions kept; past it the least recently used one is evicted. Default 100000. */
+  readonly maxEntries?: number | undefined
+  /** Minimum time between two sweeps of expired entries, in milliseconds. Default 60000. */
+  readonly sweepIntervalMs?: number | undefined
+}
+
+/**
+ * Builds a store. Time comes from Effect's `Clock`, so `TestClock` controls expiry in tests.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): SessionStore["Service"] => {
+  const maxEntries = options.maxEntries ?? 100_000
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new RangeError(`maxEntries must be a whole number of at least 1, got ${maxEntries}`)
+  }
+  // Insertion order is recency order: a read moves its entry to the end, so the first key is the
+  // least recently used.
+  const entries = new Map<string, StoredSession>()
+  let lastSweep = 0
+
+  const live = (key: string, now: number): StoredSession | undefined => {
+    const entry = entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= now) {
+      entries.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  const sweep = (now: number) => {
+    if (now - lastSweep < sweepIntervalMs) return
+    lastSweep = now
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= now) entries.delete(key)
+    }
+  }
+
+  const put = (session: StoredSession) => {
+    entries.delete(session.key)
+    entries.set(session.key, session)
+    while (entries.size > maxEntries) {
+      entries.delete(entries.keys().next().value!)
+    }
+  }
+
+  return SessionStore.of({
+    get: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const entry = live(key, now)
+        if (entry === undefined) return Option.none()
+        entries.delete(key)
+        entries.set(key, entry)
+        return Option.some(entry)
+      }),
+    insert: (session) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        sweep(now)
+        if (live(session.key, now) !== undefined) return Effect.fail(new StoreError({ reason: "Collision" }))
+        put({ ...session, version: 1 })
+        return Effect.void
+      }),
+    update: (session) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        sweep(now)
+        const current = live(session.key, now)
+        if (current === undefined) return Effect.fail(new StoreError({ reason: "Gone" }))
+        if (current.version !== session.version - 1) return Effect.fail(new StoreError({ reason: "Conflict" }))
+        put(session)
+        return Effect.void
+      }),
+    delete: (key) =>
+      Effect.sync(() => {
+        entries.delete(key)
+      })
+  })
+}
+
+/**
+ * A layer with a fresh memory store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (options: Options = {}): Layer.Layer<SessionStore> =>
+  Layer.sync(SessionStore, () => make(options))

@@ -1,0 +1,365 @@
+/**
+ * The session state machine, as pure functions. `observe` turns what a request presented (cookie and
+ * stored record) into a state, and `transition` takes a state, an event and the time to the next
+ * state plus the commands the ports must run. Nothing here performs effects, which is what lets
+ * property tests drive it directly.
+ *
+ * The `table` at the end lists every state, event and outcome; docs/state-machine.md draws it.
+ *
+ * @since 0.1.0
+ */
+import type * as Redacted from "effect/Redacted"
+import * as Cookie from "./Cookie.js"
+import type { Policy } from "./Policy.js"
+import type { SessionRecord } from "./SessionRecord.js"
+
+/**
+ * Why a presented cookie gave no session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvalidReason = "malformed" | "unknown" | "corrupt" | "ambiguous"
+
+/**
+ * Which deadline an expired session passed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExpiryReason = "idle" | "absolute"
+
+/**
+ * The session state of one request.
+ *
+ * - `Absent`: no session cookie came in.
+ * - `Active`: a valid session; `token` is the one in the cookie (or the new one after a create).
+ * - `Expired`: the cookie named a session past a deadline.
+ * - `Invalid`: the cookie was malformed, unknown, ambiguous or named a corrupt record.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type State<A> =
+  | { readonly _tag: "Absent" }
+  | {
+      readonly _tag: "Active"
+      readonly key: string
+      readonly token: Redacted.Redacted<string>
+      readonly record: SessionRecord<A>
+      readonly version: number
+    }
+  | { readonly _tag: "Expired"; readonly reason: ExpiryReason; readonly sessionId: string }
+  | { readonly _tag: "Invalid"; readonly reason: InvalidReason }
+
+/**
+ * What a request presented, after the cookie was read and, for a well-formed token, the store was
+ * asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Observation<A> =
+  | { readonly _tag: "NoCookie" }
+  | { readonly _tag: "Ambiguous" }
+  | { readonly _tag: "Malformed" }
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "Corrupt"; readonly key: string; readonly sessionId: string }
+  | {
+      readonly _tag: "Found"
+      readonly key: string
+      readonly token: Redacted.Redacted<string>
+      readonly record: SessionRecord<A>
+      readonly version: number
+    }
+
+/**
+ * Something the app asks of a session.
+ *
+ * - `Create`: start a session; the caller has generated the token, key and public id.
+ * - `Touch`: record activity, renewing the sliding window when the renewal interval has passed.
+ * - `Update`: replace the data.
+ * - `Destroy`: end the session (logout).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Event<A> =
+  | {
+      readonly _tag: "Create"
+      readonly token: Redacted.Redacted<string>
+      readonly key: string
+      readonly sessionId: string
+      readonly data: A
+      readonly userId?: string | undefined
+    }
+  | { readonly _tag: "Touch" }
+  | { readonly _tag: "Update"; readonly data: A }
+  | { readonly _tag: "Destroy" }
+
+/**
+ * A side effect for the ports to run, in order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Command<A> =
+  | { readonly _tag: "InsertRecord"; readonly key: string; readonly record: SessionRecord<A> }
+  | {
+      readonly _tag: "UpdateRecord"
+      readonly key: string
+      readonly record: SessionRecord<A>
+      /** Version the record gets; the store accepts it only over `version - 1`. */
+      readonly version: number
+    }
+  | { readonly _tag: "DeleteRecord"; readonly key: string; readonly sessionId: string }
+  | { readonly _tag: "SetCookie"; readonly write: Cookie.CookieWrite }
+  | { readonly _tag: "ClearCookie" }
+
+/**
+ * The next state and the commands that lead to it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Transition<A> {
+  readonly state: State<A>
+  readonly commands: ReadonlyArray<Command<A>>
+}
+
+const absent: State<never> = { _tag: "Absent" }
+const stay = <A>(state: State<A>): Transition<A> => ({ state, commands: [] })
+
+/**
+ * Classifies what a request presented. An expired or corrupt record is deleted, so the next request
+ * finds nothing; no cookie is written, because a request that only reads must not set one.
+ *
+ * @since 0.1.0
+ * @category transitions
+ */
+export const observe = <A>(policy: Policy, observation: Observation<A>, now: number): Transition<A> => {
+  switch (observation._tag) {
+    case "NoCookie":
+      return stay(absent)
+    case "Ambiguous":
+      return stay({ _tag: "Invalid", reason: "ambiguous" })
+    case "Malformed":
+      return stay({ _tag: "Invalid", reason: "malformed" })
+    case "NotFound":
+      return stay({ _tag: "Invalid", reason: "unknown" })
+    case "Corrupt":
+      return {
+        state: { _tag: "Invalid", reason: "corrupt" },
+        commands: [{ _tag: "DeleteRecord", key: observation.key, sessionId: observation.sessionId }]
+      }
+    case "Found": {
+      const { record } = observation
+      const drop = { _tag: "DeleteRecord", key: observation.key, sessionId: record.id } as const
+      if (isStampedInFuture(policy, record, now)) {
+        return { state: { _tag: "Invalid", reason: "corrupt" }, commands: [drop] }
+      }
+      if (now >= record.absoluteExpiresAt) {
+        return { state: { _tag: "Expired", reason: "absolute", sessionId: record.id }, commands: [drop] }
+      }
+      if (now >= record.idleExpiresAt) {
+        return { state: { _tag: "Expired", reason: "idle", sessionId: record.id }, commands: [drop] }
+      }
+      return stay({
+        _tag: "Active",
+        key: observation.key,
+        token: observation.token,
+        record,
+        version: observation.version
+      })
+    }
+  }
+}
+
+// A record whose timestamps lie beyond the clock (plus the allowed skew), or whose deadlines reach
+// past what the policy could ever have granted, was not written by this core's rules.
+const isStampedInFuture = (policy: Policy, record: SessionRecord<unknown>, now: number): boolean => {
+  const limit = now + policy.clockSkewMs
+  return (
+    record.createdAt > limit ||
+    record.lastActivityAt > limit ||
+    (record.authenticatedAt !== undefined && record.authenticatedAt > limit) ||
+    record.absoluteExpiresAt > limit + policy.absoluteTimeoutMs ||
+    record.idleExpiresAt > limit + policy.idleTimeoutMs
+  )
+}
+
+/**
+ * Applies an event to a state. Total: an event that does not apply leaves the state as it is, with
+ * no commands, and the service reports the typed error.
+ *
+ * @since 0.1.0
+ * @category transitions
+ */
+export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, now: number): Transition<A> => {
+  switch (event._tag) {
+    case "Create": {
+      if (state._tag === "Active") return stay(state)
+      const absoluteExpiresAt = now + policy.absoluteTimeoutMs
+      const record: SessionRecord<A> = {
+        id: event.sessionId,
+        userId: event.userId,
+        data: event.data,
+        createdAt: now,
+        authenticatedAt: event.userId === undefined ? undefined : now,
+        lastActivityAt: now,
+        idleExpiresAt: Math.min(now + policy.idleTimeoutMs, absoluteExpiresAt),
+        absoluteExpiresAt
+      }
+      return {
+        state: { _tag: "Active", key: event.key, token: event.token, record, version: 1 },
+        commands: [
+          { _tag: "InsertRecord", key: event.key, record },
+          { _tag: "SetCookie", write: cookieFor(event.token, record, now) }
+        ]
+      }
+    }
+    case "Touch": {
+      if (state._tag !== "Active" || !isRenewalDue(policy, state.record, now)) return stay(state)
+      return write(state, renew(policy, state.record, now), now, true)
+    }
+    case "Update": {
+      if (state._tag !== "Active") return stay(state)
+      const due = isRenewalDue(policy, state.record, now)
+      const base = due ? renew(policy, state.record, now) : state.record
+      return write(state, { ...base, data: event.data }, now, due)
+    }
+    case "Destroy": {
+      switch (state._tag) {
+        case "Absent":
+          return stay(state)
+        case "Active":
+          return {
+            state: absent,
+            commands: [{ _tag: "DeleteRecord", key: state.key, sessionId: state.record.id }, { _tag: "ClearCookie" }]
+          }
+        case "Expired":
+        case "Invalid":
+          return { state: absent, commands: [{ _tag: "ClearCookie" }] }
+      }
+    }
+  }
+}
+
+/**
+ * Whether a request at `now` should write new activity. Activity never moves backwards: a clock
+ * that went back leaves the record as it is.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRenewalDue = (policy: Policy, record: SessionRecord<unknown>, now: number): boolean =>
+  now - record.lastActivityAt >= policy.renewalIntervalMs && now > record.lastActivityAt
+
+const renew = <A>(policy: Policy, record: SessionRecord<A>, now: number): SessionRecord<A> => ({
+  ...record,
+  lastActivityAt: now,
+  idleExpiresAt: Math.min(now + policy.idleTimeoutMs, record.absoluteExpiresAt)
+})
+
+const write = <A>(
+  state: Extract<State<A>, { _tag: "Active" }>,
+  record: SessionRecord<A>,
+  now: number,
+  setCookie: boolean
+): Transition<A> => {
+  const version = state.version + 1
+  const commands: Array<Command<A>> = [{ _tag: "UpdateRecord", key: state.key, record, version }]
+  if (setCookie) commands.push({ _tag: "SetCookie", write: cookieFor(state.token, record, now) })
+  return { state: { ...state, record, version }, commands }
+}
+
+/**
+ * The cookie for a session: it lives until the idle deadline, which never passes the absolute one.
+ *
+ * @since 0.1.0
+ * @category cookies
+ */
+export const cookieFor = (
+  token: Redacted.Redacted<string>,
+  record: SessionRecord<unknown>,
+  now: number
+): Cookie.CookieWrite => {
+  const remaining = Math.min(record.idleExpiresAt, record.absoluteExpiresAt) - now
+  const maxAgeSeconds = Math.max(0, Math.min(Math.floor(remaining / 1000), Cookie.MAX_AGE_LIMIT_SECONDS))
+  return { _tag: "Set", value: token, maxAgeSeconds, expiresAt: now + maxAgeSeconds * 1000 }
+}
+
+/**
+ * One row of the transition table.
+ *
+ * @since 0.1.0
+ * @category table
+ */
+export interface Row {
+  readonly from: State<unknown>["_tag"]
+  readonly on: Event<unknown>["_tag"] | `Observe ${Observation<unknown>["_tag"]}`
+  readonly when: string
+  readonly to: State<unknown>["_tag"]
+  readonly commands: ReadonlyArray<Command<unknown>["_tag"]>
+}
+
+/**
+ * Every state, event and outcome, in one place. A test checks each row against `observe` and
+ * `transition`, and another checks that docs/state-machine.md draws the same rows.
+ *
+ * @since 0.1.0
+ * @category table
+ */
+export const table: ReadonlyArray<Row> = [
+  { from: "Absent", on: "Observe NoCookie", when: "no session cookie", to: "Absent", commands: [] },
+  { from: "Absent", on: "Observe Ambiguous", when: "the cookie name appears twice", to: "Invalid", commands: [] },
+  { from: "Absent", on: "Observe Malformed", when: "the value is not a token", to: "Invalid", commands: [] },
+  { from: "Absent", on: "Observe NotFound", when: "no record for the token", to: "Invalid", commands: [] },
+  {
+    from: "Absent",
+    on: "Observe Corrupt",
+    when: "the record does not decode",
+    to: "Invalid",
+    commands: ["DeleteRecord"]
+  },
+  {
+    from: "Absent",
+    on: "Observe Found",
+    when: "a timestamp lies in the future",
+    to: "Invalid",
+    commands: ["DeleteRecord"]
+  },
+  {
+    from: "Absent",
+    on: "Observe Found",
+    when: "the absolute deadline passed",
+    to: "Expired",
+    commands: ["DeleteRecord"]
+  },
+  { from: "Absent", on: "Observe Found", when: "the idle deadline passed", to: "Expired", commands: ["DeleteRecord"] },
+  { from: "Absent", on: "Observe Found", when: "both deadlines ahead", to: "Active", commands: [] },
+  { from: "Absent", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },
+  { from: "Expired", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },
+  { from: "Invalid", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },
+  { from: "Active", on: "Create", when: "always", to: "Active", commands: [] },
+  { from: "Active", on: "Touch", when: "renewal due", to: "Active", commands: ["UpdateRecord", "SetCookie"] },
+  { from: "Active", on: "Touch", when: "renewal not due", to: "Active", commands: [] },
+  { from: "Active", on: "Update", when: "renewal due", to: "Active", commands: ["UpdateRecord", "SetCookie"] },
+  { from: "Active", on: "Update", when: "renewal not due", to: "Active", commands: ["UpdateRecord"] },
+  { from: "Active", on: "Destroy", when: "always", to: "Absent", commands: ["DeleteRecord", "ClearCookie"] },
+  { from: "Expired", on: "Destroy", when: "always", to: "Absent", commands: ["ClearCookie"] },
+  { from: "Invalid", on: "Destroy", when: "always", to: "Absent", commands: ["ClearCookie"] },
+  { from: "Absent", on: "Destroy", when: "always", to: "Absent", commands: [] },
+  { from: "Absent", on: "Touch", when: "always", to: "Absent", commands: [] },
+  { from: "Expired", on: "Touch", when: "always", to: "Expired", commands: [] },
+  { from: "Invalid", on: "Touch", when: "always", to: "Invalid", commands: [] },
+  { from: "Absent", on: "Update", when: "always (the service fails with NoSession)", to: "Absent", commands: [] },
+  {
+    from: "Expired",
+    on: "Update",
+    when: "always (the service fails with SessionExpired)",
+    to: "Expired",
+    commands: []
+  },
+  { from: "Invalid", on: "Update", when: "always (the service fails with NoSession)", to: "Invalid", commands: [] }
+]

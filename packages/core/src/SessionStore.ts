@@ -1,0 +1,82 @@
+/**
+ * The storage port. A store keeps encoded session records under the SHA-256 key of their token and
+ * guards every overwrite with a version number, so concurrent requests never lose each other's
+ * updates silently.
+ *
+ * An adapter implements the four primitives below; the session service builds everything else on
+ * them. `@seshat/core/testing` holds the suite that every store must pass.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+
+/**
+ * One stored session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredSession {
+  /** SHA-256 of the token, base64url. Never the token itself. */
+  readonly key: string
+  /** Public session id. */
+  readonly sessionId: string
+  readonly userId: string | undefined
+  /** Version for compare-and-set: 1 on insert, one more on each update. */
+  readonly version: number
+  /**
+   * Epoch milliseconds after which the store may drop the record. Clean-up only: the core decides
+   * expiry from the timestamps inside the record.
+   */
+  readonly expiresAt: number
+  /** The encoded record. */
+  readonly value: string
+}
+
+/**
+ * Why a store call failed.
+ *
+ * - `Unavailable`: the backend failed or timed out. The core never reads this as "no session".
+ * - `Conflict`: an update found another version than the one it expected.
+ * - `Gone`: an update found no record (deleted or expired meanwhile).
+ * - `Collision`: an insert found a live record under the same key.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly reason: "Unavailable" | "Conflict" | "Gone" | "Collision"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const detail = this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    return `Session store ${this.reason.toLowerCase()}${detail}`
+  }
+}
+
+/**
+ * The storage port.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class SessionStore extends Context.Service<
+  SessionStore,
+  {
+    /** Reads a live record; an expired or missing one gives `None`. */
+    readonly get: (key: string) => Effect.Effect<Option.Option<StoredSession>, StoreError>
+    /** Writes a new record with version 1. Fails with `Collision` if a live record has the key. */
+    readonly insert: (session: StoredSession) => Effect.Effect<void, StoreError>
+    /**
+     * Replaces a record if its stored version is `session.version - 1`. Fails with `Conflict` on
+     * another version and with `Gone` when no live record exists, so an update never recreates a
+     * deleted session.
+     */
+    readonly update: (session: StoredSession) => Effect.Effect<void, StoreError>
+    /** Deletes a record; deleting a missing key succeeds. */
+    readonly delete: (key: string) => Effect.Effect<void, StoreError>
+  }
+>()("@seshat/core/SessionStore") {}

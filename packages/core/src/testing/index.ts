@@ -1,0 +1,6 @@
+/**
+ * @seshat/core/testing: helpers for testing session code and stores.
+ *
+ * @since 0.1.0
+ */
+export * as Vitest from "./Vitest.js"
