@@ -40,13 +40,26 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
   // Insertion order is recency order: a read moves its entry to the end, so the first key is the
   // least recently used.
   const entries = new Map<string, StoredSession>()
+  // Keys of each user's sessions. Every removal from `entries` goes through `remove`, which keeps
+  // this index in step.
+  const byUser = new Map<string, Set<string>>()
   let lastSweep = 0
+
+  const remove = (key: string) => {
+    const entry = entries.get(key)
+    if (entry === undefined) return
+    entries.delete(key)
+    if (entry.userId === undefined) return
+    const keys = byUser.get(entry.userId)
+    keys?.delete(key)
+    if (keys?.size === 0) byUser.delete(entry.userId)
+  }
 
   const live = (key: string, now: number): StoredSession | undefined => {
     const entry = entries.get(key)
     if (entry === undefined) return undefined
     if (entry.expiresAt <= now) {
-      entries.delete(key)
+      remove(key)
       return undefined
     }
     return entry
@@ -56,15 +69,22 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
     if (now - lastSweep < sweepIntervalMs) return
     lastSweep = now
     for (const [key, entry] of entries) {
-      if (entry.expiresAt <= now) entries.delete(key)
+      if (entry.expiresAt <= now) remove(key)
     }
   }
 
   const put = (session: StoredSession) => {
+    const previous = entries.get(session.key)
+    if (previous !== undefined && previous.userId !== session.userId) remove(session.key)
     entries.delete(session.key)
     entries.set(session.key, session)
+    if (session.userId !== undefined) {
+      const keys = byUser.get(session.userId)
+      if (keys === undefined) byUser.set(session.userId, new Set([session.key]))
+      else keys.add(session.key)
+    }
     while (entries.size > maxEntries) {
-      entries.delete(entries.keys().next().value!)
+      remove(entries.keys().next().value!)
     }
   }
 
@@ -93,9 +113,26 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
         put(session)
         return Effect.void
       }),
-    delete: (key) =>
-      Effect.sync(() => {
-        entries.delete(key)
+    delete: (key, version) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (version !== undefined) {
+          const current = live(key, now)
+          if (current === undefined) return Effect.fail(new StoreError({ reason: "Gone" }))
+          if (current.version !== version) return Effect.fail(new StoreError({ reason: "Conflict" }))
+        }
+        remove(key)
+        return Effect.void
+      }),
+    listByUser: (userId) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const keys = byUser.get(userId)
+        if (keys === undefined) return []
+        const sessions: Array<StoredSession> = []
+        for (const key of Array.from(keys)) {
+          const entry = live(key, now)
+          if (entry !== undefined) sessions.push(entry)
+        }
+        return sessions
       })
   })
 }

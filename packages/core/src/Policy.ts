@@ -34,6 +34,8 @@ export interface Policy {
    * expired rather than that it is unknown. The core never serves such a record.
    */
   readonly expiredRetentionMs: number
+  /** Maximum live sessions of one user; signing in past it ends the oldest. `undefined` sets no limit. */
+  readonly maxSessionsPerUser: number | undefined
   /** Number of attempts `update` makes when concurrent writers change the session. */
   readonly maxUpdateAttempts: number
   readonly cookie: Cookie.CookieOptions
@@ -54,6 +56,7 @@ export interface PolicyOptions {
   readonly storeTimeout?: Duration.Input | undefined
   readonly expiredRetention?: Duration.Input | undefined
   readonly maxUpdateAttempts?: number | undefined
+  readonly maxSessionsPerUser?: number | undefined
   readonly cookie?: Partial<Cookie.CookieOptions> | undefined
   /** Allows `cookie.secure: false`, for development over plain HTTP only. */
   readonly allowInsecureCookie?: boolean | undefined
@@ -147,6 +150,11 @@ export const make = (options: PolicyOptions = {}): Result.Result<Policy, Session
     return fail("maxUpdateAttempts", `must be a whole number from 1 to 100, got ${maxUpdateAttempts}`)
   }
 
+  const maxSessionsPerUser = merged.maxSessionsPerUser
+  if (maxSessionsPerUser !== undefined && (!Number.isInteger(maxSessionsPerUser) || maxSessionsPerUser < 1)) {
+    return fail("maxSessionsPerUser", `must be a whole number of at least 1, got ${maxSessionsPerUser}`)
+  }
+
   const cookie = Cookie.validate({ ...Cookie.defaults, ...merged.cookie }, merged.allowInsecureCookie === true)
   if (Result.isFailure(cookie)) return Result.fail(cookie.failure)
 
@@ -159,6 +167,7 @@ export const make = (options: PolicyOptions = {}): Result.Result<Policy, Session
     storeTimeoutMs,
     expiredRetentionMs: durations.expiredRetention!,
     maxUpdateAttempts,
+    maxSessionsPerUser,
     cookie: cookie.success
   })
 }

@@ -38,6 +38,22 @@ export class SessionExpired extends Data.TaggedError("SessionExpired")<{
 }
 
 /**
+ * The operation needs a sign-in more recent than the session has.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ReauthenticationRequired extends Data.TaggedError("ReauthenticationRequired")<{
+  readonly sessionId: string
+  /** Time of the last sign-in, or `undefined` for a session that never signed in. */
+  readonly authenticatedAt: number | undefined
+}> {
+  override get message(): string {
+    return `Session ${this.sessionId} must sign in again for this operation.`
+  }
+}
+
+/**
  * The store failed or did not answer in time. Never treated as "no session": nothing is minted and
  * no cookie is changed.
  *
@@ -45,7 +61,7 @@ export class SessionExpired extends Data.TaggedError("SessionExpired")<{
  * @category errors
  */
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
-  readonly operation: "get" | "insert" | "update" | "delete"
+  readonly operation: "get" | "insert" | "update" | "delete" | "listByUser"
   readonly cause: unknown
 }> {
   override get message(): string {

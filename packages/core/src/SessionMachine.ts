@@ -79,6 +79,10 @@ export type Observation<A> =
  * - `Create`: start a session; the caller has generated the token, key and public id.
  * - `Touch`: record activity, renewing the sliding window when the renewal interval has passed.
  * - `Update`: replace the data.
+ * - `Flash`: set or clear the flash message.
+ * - `Rotate`: move the session to a new token and delete the old record. With `authenticate` it is a
+ *   sign-in: `authenticatedAt` and both deadlines restart. When `userId` differs from the session's
+ *   user, the data is replaced by `data` and the public id by `sessionId`, so nothing crosses users.
  * - `Destroy`: end the session (logout).
  *
  * @since 0.1.0
@@ -95,6 +99,16 @@ export type Event<A> =
     }
   | { readonly _tag: "Touch" }
   | { readonly _tag: "Update"; readonly data: A }
+  | { readonly _tag: "Flash"; readonly message: string | undefined }
+  | {
+      readonly _tag: "Rotate"
+      readonly token: Redacted.Redacted<string>
+      readonly key: string
+      readonly sessionId: string
+      readonly userId: string | undefined
+      readonly data: A
+      readonly authenticate: boolean
+    }
   | { readonly _tag: "Destroy" }
 
 /**
@@ -112,7 +126,13 @@ export type Command<A> =
       /** Version the record gets; the store accepts it only over `version - 1`. */
       readonly version: number
     }
-  | { readonly _tag: "DeleteRecord"; readonly key: string; readonly sessionId: string }
+  | {
+      readonly _tag: "DeleteRecord"
+      readonly key: string
+      readonly sessionId: string
+      /** When set, the store deletes only this version, so a concurrent rotation cannot also win. */
+      readonly version?: number | undefined
+    }
   | { readonly _tag: "SetCookie"; readonly write: Cookie.CookieWrite }
   | { readonly _tag: "ClearCookie" }
 
@@ -208,7 +228,8 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
         authenticatedAt: event.userId === undefined ? undefined : now,
         lastActivityAt: now,
         idleExpiresAt: Math.min(now + policy.idleTimeoutMs, absoluteExpiresAt),
-        absoluteExpiresAt
+        absoluteExpiresAt,
+        flash: undefined
       }
       return {
         state: { _tag: "Active", key: event.key, token: event.token, record, version: 1 },
@@ -227,6 +248,35 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
       const due = isRenewalDue(policy, state.record, now)
       const base = due ? renew(policy, state.record, now) : state.record
       return write(state, { ...base, data: event.data }, now, due)
+    }
+    case "Flash": {
+      if (state._tag !== "Active" || state.record.flash === event.message) return stay(state)
+      return write(state, { ...state.record, flash: event.message }, now, false)
+    }
+    case "Rotate": {
+      if (state._tag !== "Active") return stay(state)
+      const previous = state.record
+      const sameUser = event.userId === previous.userId
+      const absoluteExpiresAt = event.authenticate ? now + policy.absoluteTimeoutMs : previous.absoluteExpiresAt
+      const record: SessionRecord<A> = {
+        id: sameUser ? previous.id : event.sessionId,
+        userId: event.userId,
+        data: sameUser ? previous.data : event.data,
+        createdAt: sameUser ? previous.createdAt : now,
+        authenticatedAt: event.authenticate ? now : sameUser ? previous.authenticatedAt : undefined,
+        lastActivityAt: now,
+        idleExpiresAt: Math.min(now + policy.idleTimeoutMs, absoluteExpiresAt),
+        absoluteExpiresAt,
+        flash: sameUser ? previous.flash : undefined
+      }
+      return {
+        state: { _tag: "Active", key: event.key, token: event.token, record, version: 1 },
+        commands: [
+          { _tag: "DeleteRecord", key: state.key, sessionId: previous.id, version: state.version },
+          { _tag: "InsertRecord", key: event.key, record },
+          { _tag: "SetCookie", write: cookieFor(event.token, record, now) }
+        ]
+      }
     }
     case "Destroy": {
       switch (state._tag) {
@@ -346,6 +396,15 @@ export const table: ReadonlyArray<Row> = [
   { from: "Active", on: "Touch", when: "renewal not due", to: "Active", commands: [] },
   { from: "Active", on: "Update", when: "renewal due", to: "Active", commands: ["UpdateRecord", "SetCookie"] },
   { from: "Active", on: "Update", when: "renewal not due", to: "Active", commands: ["UpdateRecord"] },
+  { from: "Active", on: "Flash", when: "the message changes", to: "Active", commands: ["UpdateRecord"] },
+  { from: "Active", on: "Flash", when: "the message is unchanged", to: "Active", commands: [] },
+  {
+    from: "Active",
+    on: "Rotate",
+    when: "always",
+    to: "Active",
+    commands: ["DeleteRecord", "InsertRecord", "SetCookie"]
+  },
   { from: "Active", on: "Destroy", when: "always", to: "Absent", commands: ["DeleteRecord", "ClearCookie"] },
   { from: "Expired", on: "Destroy", when: "always", to: "Absent", commands: ["ClearCookie"] },
   { from: "Invalid", on: "Destroy", when: "always", to: "Absent", commands: ["ClearCookie"] },
@@ -361,5 +420,11 @@ export const table: ReadonlyArray<Row> = [
     to: "Expired",
     commands: []
   },
-  { from: "Invalid", on: "Update", when: "always (the service fails with NoSession)", to: "Invalid", commands: [] }
+  { from: "Invalid", on: "Update", when: "always (the service fails with NoSession)", to: "Invalid", commands: [] },
+  { from: "Absent", on: "Flash", when: "always (the service fails with NoSession)", to: "Absent", commands: [] },
+  { from: "Expired", on: "Flash", when: "always (the service fails with SessionExpired)", to: "Expired", commands: [] },
+  { from: "Invalid", on: "Flash", when: "always (the service fails with NoSession)", to: "Invalid", commands: [] },
+  { from: "Absent", on: "Rotate", when: "always (sign-in creates instead)", to: "Absent", commands: [] },
+  { from: "Expired", on: "Rotate", when: "always (sign-in creates instead)", to: "Expired", commands: [] },
+  { from: "Invalid", on: "Rotate", when: "always (sign-in creates instead)", to: "Invalid", commands: [] }
 ]

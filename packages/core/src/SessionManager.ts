@@ -15,9 +15,11 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type { CookieJar } from "./CookieJar.js"
 import * as Policy from "./Policy.js"
@@ -43,6 +45,26 @@ export interface SessionManager<A> {
   readonly update: (jar: CookieJar, f: (data: A) => A) => Promise<Sessions.Session<A>>
   /** Ends the session: deletes the record, then clears the cookie. */
   readonly destroy: (jar: CookieJar) => Promise<void>
+  /** Signs a user in with a new token; see `Sessions.login`. */
+  readonly login: (jar: CookieJar, userId: string) => Promise<Sessions.Session<A>>
+  /** Records a fresh sign-in of the session's user, with a new token. */
+  readonly reauthenticate: (jar: CookieJar) => Promise<Sessions.Session<A>>
+  /** Moves the session to a new token, keeping its data and deadlines. */
+  readonly rotate: (jar: CookieJar) => Promise<Sessions.Session<A>>
+  /** Returns the session if its user signed in within `maxAge`, or rejects with `ReauthenticationRequired`. */
+  readonly requireRecentAuth: (jar: CookieJar, maxAge: Duration.Input) => Promise<Sessions.Session<A>>
+  /** Stores a message for the next request that calls `takeFlash`. */
+  readonly flash: (jar: CookieJar, message: string) => Promise<void>
+  /** Returns the flash message, or `undefined`, and removes it. */
+  readonly takeFlash: (jar: CookieJar) => Promise<string | undefined>
+  /** Lists the live sessions of the request's user, the current one marked. */
+  readonly list: (jar: CookieJar) => Promise<ReadonlyArray<Sessions.SessionInfo>>
+  /** Lists the live sessions of any user. */
+  readonly listByUser: (userId: string) => Promise<ReadonlyArray<Sessions.SessionInfo>>
+  /** Ends every session of a user, except the one of `except`. Resolves to how many ended. */
+  readonly revokeAll: (userId: string, options?: { readonly except?: CookieJar | undefined }) => Promise<number>
+  /** Ends one session of the request's user by public id. */
+  readonly revoke: (jar: CookieJar, sessionId: string) => Promise<boolean>
   /** Releases the runtime and the store's resources. */
   readonly dispose: () => Promise<void>
 }
@@ -93,6 +115,16 @@ export const make = <A, I>(options: Options<A, I>): SessionManager<A> => {
     ensure: (jar) => run((sessions) => sessions.ensure(jar)),
     update: (jar, f) => run((sessions) => sessions.update(jar, f)),
     destroy: (jar) => run((sessions) => sessions.destroy(jar)),
+    login: (jar, userId) => run((sessions) => sessions.login(jar, userId)),
+    reauthenticate: (jar) => run((sessions) => sessions.reauthenticate(jar)),
+    rotate: (jar) => run((sessions) => sessions.rotate(jar)),
+    requireRecentAuth: (jar, maxAge) => run((sessions) => sessions.requireRecentAuth(jar, maxAge)),
+    flash: (jar, message) => run((sessions) => sessions.flash(jar, message)),
+    takeFlash: (jar) => run((sessions) => Effect.map(sessions.takeFlash(jar), Option.getOrUndefined)),
+    list: (jar) => run((sessions) => sessions.list(jar)),
+    listByUser: (userId) => run((sessions) => sessions.listByUser(userId)),
+    revokeAll: (userId, revokeOptions) => run((sessions) => sessions.revokeAll(userId, revokeOptions)),
+    revoke: (jar, sessionId) => run((sessions) => sessions.revoke(jar, sessionId)),
     dispose: () => runtime.dispose()
   }
 }

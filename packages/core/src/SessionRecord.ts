@@ -24,6 +24,8 @@ export interface SessionRecord<A> {
   readonly lastActivityAt: number
   readonly idleExpiresAt: number
   readonly absoluteExpiresAt: number
+  /** A message kept for the next request that reads it, then dropped. */
+  readonly flash: string | undefined
 }
 
 const Millis = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
@@ -43,7 +45,8 @@ export const codec = <A, I>(data: Schema.Codec<A, I>) => {
     authenticatedAt: Schema.optionalKey(Millis),
     lastActivityAt: Millis,
     idleExpiresAt: Millis,
-    absoluteExpiresAt: Millis
+    absoluteExpiresAt: Millis,
+    flash: Schema.optionalKey(Schema.String)
   })
   const Json = Schema.fromJsonString(Record)
   const decodeJson = Schema.decodeUnknownResult(Json)
@@ -64,7 +67,8 @@ export const codec = <A, I>(data: Schema.Codec<A, I>) => {
         authenticatedAt: value.authenticatedAt,
         lastActivityAt: value.lastActivityAt,
         idleExpiresAt: value.idleExpiresAt,
-        absoluteExpiresAt: value.absoluteExpiresAt
+        absoluteExpiresAt: value.absoluteExpiresAt,
+        flash: value.flash
       })
     },
     /** Encodes a record as stored text. Fails when the data does not encode with its Schema. */
@@ -77,7 +81,8 @@ export const codec = <A, I>(data: Schema.Codec<A, I>) => {
         ...(record.authenticatedAt === undefined ? {} : { authenticatedAt: record.authenticatedAt }),
         lastActivityAt: record.lastActivityAt,
         idleExpiresAt: record.idleExpiresAt,
-        absoluteExpiresAt: record.absoluteExpiresAt
+        absoluteExpiresAt: record.absoluteExpiresAt,
+        ...(record.flash === undefined ? {} : { flash: record.flash })
       })
       return Result.isFailure(encoded) ? Result.fail(encoded.failure.message) : Result.succeed(encoded.success)
     },

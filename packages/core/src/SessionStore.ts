@@ -3,7 +3,7 @@
  * guards every overwrite with a version number, so concurrent requests never lose each other's
  * updates silently.
  *
- * An adapter implements the four primitives below; the session service builds everything else on
+ * An adapter implements the five primitives below; the session service builds everything else on
  * them. `@seshat/core/testing` holds the suite that every store must pass.
  *
  * @since 0.1.0
@@ -76,7 +76,16 @@ export class SessionStore extends Context.Service<
      * deleted session.
      */
     readonly update: (session: StoredSession) => Effect.Effect<void, StoreError>
-    /** Deletes a record; deleting a missing key succeeds. */
-    readonly delete: (key: string) => Effect.Effect<void, StoreError>
+    /**
+     * Deletes a record; deleting a missing key succeeds. With `version`, deletes only that version
+     * and fails with `Conflict` on another one and with `Gone` when no live record exists, which
+     * makes a rotation atomic: of two requests rotating the same session, one wins.
+     */
+    readonly delete: (key: string, version?: number) => Effect.Effect<void, StoreError>
+    /**
+     * Lists the live records of a user, in no particular order. Expired and deleted records are
+     * not returned, and the store drops them from its index.
+     */
+    readonly listByUser: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, StoreError>
   }
 >()("@seshat/core/SessionStore") {}

@@ -1,7 +1,8 @@
 /**
- * The session service: reads, creates, renews, updates and ends the session of one request, given
- * the request's `CookieJar`. It runs the pure state machine in `SessionMachine` and carries out its
- * commands through the `SessionStore` and `CookieJar` ports, with time from Effect's `Clock`.
+ * The session service: reads, creates, renews, updates, rotates and ends the session of one
+ * request, given the request's `CookieJar`, and lists or revokes a user's sessions. It runs the pure
+ * state machine in `SessionMachine` and carries out its commands through the `SessionStore` and
+ * `CookieJar` ports, with time from Effect's `Clock`.
  *
  * ```ts
  * import * as Context from "effect/Context"
@@ -17,6 +18,7 @@
  */
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -24,21 +26,23 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type { CookieJar } from "./CookieJar.js"
+import * as Commands from "./internal/commands.js"
 import * as Policy from "./Policy.js"
 import {
   CookieNotWritable,
-  InvalidSessionData,
+  type InvalidSessionData,
   NoSession,
+  ReauthenticationRequired,
   SessionConflict,
   type SessionConfigError,
   SessionExpired,
   SessionGone,
-  SessionTooLarge,
-  StoreUnavailable
+  type SessionTooLarge,
+  type StoreUnavailable
 } from "./SessionError.js"
 import * as Machine from "./SessionMachine.js"
 import * as SessionRecord from "./SessionRecord.js"
-import { StoreError, SessionStore, type StoredSession } from "./SessionStore.js"
+import { SessionStore } from "./SessionStore.js"
 import * as Token from "./Token.js"
 
 /**
@@ -70,6 +74,24 @@ export type Status<A> =
   | { readonly _tag: "Invalid"; readonly reason: Machine.InvalidReason }
 
 /**
+ * One entry of a user's device list: the public parts of a session, never its token or data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionInfo {
+  readonly id: string
+  readonly userId: string | undefined
+  readonly createdAt: number
+  readonly authenticatedAt: number | undefined
+  readonly lastActivityAt: number
+  readonly idleExpiresAt: number
+  readonly absoluteExpiresAt: number
+  /** Whether this is the session of the request that asked. */
+  readonly current: boolean
+}
+
+/**
  * Errors of operations that need a live session.
  *
  * @since 0.1.0
@@ -78,12 +100,12 @@ export type Status<A> =
 export type RequireError = NoSession | SessionExpired | StoreUnavailable
 
 /**
- * Errors of `update`.
+ * Errors of operations that write a live session: `update`, `flash`, `rotate` and the like.
  *
  * @since 0.1.0
  * @category errors
  */
-export type UpdateError =
+export type WriteError =
   | RequireError
   | SessionConflict
   | SessionGone
@@ -92,7 +114,7 @@ export type UpdateError =
   | CookieNotWritable
 
 /**
- * Errors of `ensure`.
+ * Errors of `ensure` and `login`.
  *
  * @since 0.1.0
  * @category errors
@@ -100,8 +122,9 @@ export type UpdateError =
 export type EnsureError = StoreUnavailable | CookieNotWritable | SessionTooLarge | InvalidSessionData | SessionConflict
 
 /**
- * The session operations for data of type `A`. Each takes the request's cookie jar; the result of
- * loading the cookie is kept per jar, so several calls in one request read the store once.
+ * The session operations for data of type `A`. Request operations take the request's cookie jar;
+ * the result of loading the cookie is kept per jar, so several calls in one request read the store
+ * once.
  *
  * @since 0.1.0
  * @category models
@@ -118,9 +141,45 @@ export interface Sessions<A> {
    * Replaces the data with `f(data)` using compare-and-set. On a concurrent change it re-reads and
    * applies `f` again, up to `policy.maxUpdateAttempts` times, so `f` must be a pure function.
    */
-  readonly update: (jar: CookieJar, f: (data: A) => A) => Effect.Effect<Session<A>, UpdateError>
+  readonly update: (jar: CookieJar, f: (data: A) => A) => Effect.Effect<Session<A>, WriteError>
   /** Ends the session: deletes the record, then clears the cookie. Without a cookie it does nothing. */
   readonly destroy: (jar: CookieJar) => Effect.Effect<void, StoreUnavailable | CookieNotWritable>
+  /**
+   * Signs a user in: moves the session to a new token and deletes the old record. The data stays
+   * when the session already belonged to `userId` and starts from `initial()` otherwise. Without a
+   * live session it creates one. Past `maxSessionsPerUser`, the user's oldest sessions end.
+   */
+  readonly login: (jar: CookieJar, userId: string) => Effect.Effect<Session<A>, EnsureError | SessionGone>
+  /** Records a fresh sign-in of the session's user: a new token, and both deadlines restart. */
+  readonly reauthenticate: (jar: CookieJar) => Effect.Effect<Session<A>, WriteError>
+  /** Moves the session to a new token, keeping its data and deadlines (after a privilege change). */
+  readonly rotate: (jar: CookieJar) => Effect.Effect<Session<A>, WriteError>
+  /** Returns the session if its user signed in within `maxAge`, or fails with `ReauthenticationRequired`. */
+  readonly requireRecentAuth: (
+    jar: CookieJar,
+    maxAge: Duration.Input
+  ) => Effect.Effect<Session<A>, RequireError | ReauthenticationRequired>
+  /** Stores a message for the next request that calls `takeFlash`. */
+  readonly flash: (jar: CookieJar, message: string) => Effect.Effect<void, WriteError>
+  /** Returns the flash message and removes it, so only one request ever sees it. */
+  readonly takeFlash: (jar: CookieJar) => Effect.Effect<Option.Option<string>, WriteError>
+  /** Lists the live sessions of the request's user, newest activity first, the current one marked. */
+  readonly list: (jar: CookieJar) => Effect.Effect<ReadonlyArray<SessionInfo>, RequireError>
+  /** Lists the live sessions of any user, for administration. */
+  readonly listByUser: (userId: string) => Effect.Effect<ReadonlyArray<SessionInfo>, StoreUnavailable>
+  /**
+   * Ends every session of a user, except the session of `except` when given. Returns how many ended.
+   * A request that still holds one of them fails its next write with `SessionGone`.
+   */
+  readonly revokeAll: (
+    userId: string,
+    options?: { readonly except?: CookieJar | undefined }
+  ) => Effect.Effect<number, StoreUnavailable>
+  /**
+   * Ends one session of the request's user, by public id. Ending the current one also clears the
+   * cookie. Returns whether a session ended.
+   */
+  readonly revoke: (jar: CookieJar, sessionId: string) => Effect.Effect<boolean, RequireError | CookieNotWritable>
 }
 
 /**
@@ -132,12 +191,10 @@ export interface Sessions<A> {
 export interface Options<A, I> {
   /** Schema of the app's session data; stored records are decoded and encoded through it. */
   readonly schema: Schema.Codec<A, I>
-  /** Data of a new session. */
+  /** Data of a new session, and of a session that signs in as another user. */
   readonly initial: () => A
   readonly policy?: Policy.PolicyOptions | undefined
 }
-
-type CommandError = StoreError | StoreUnavailable | SessionTooLarge | InvalidSessionData | CookieNotWritable
 
 type Active<A> = Extract<Machine.State<A>, { _tag: "Active" }>
 
@@ -150,6 +207,8 @@ interface RequestSlot<A> {
 // Collisions of 256-bit tokens do not happen by chance; a retry covers a faulty generator without
 // looping forever on one.
 const MAX_CREATE_ATTEMPTS = 3
+
+const absent: Machine.State<never> = { _tag: "Absent" }
 
 /**
  * Builds the service. Fails with `SessionConfigError` when the policy is unsafe.
@@ -166,93 +225,14 @@ export const make = <A, I>(
     const policy = policyResult.success
     const store = yield* SessionStore
     const tokens = yield* Token.TokenGenerator
-    const codec = SessionRecord.codec(options.schema)
+    const commands = Commands.make(policy, store, SessionRecord.codec(options.schema))
     const slots = new WeakMap<CookieJar, RequestSlot<A>>()
 
-    const storeCall = <X>(operation: StoreUnavailable["operation"], effect: Effect.Effect<X, StoreError>) =>
-      effect.pipe(
-        Effect.timeoutOrElse({
-          duration: policy.storeTimeoutMs,
-          orElse: () =>
-            Effect.fail(
-              new StoreError({ reason: "Unavailable", cause: new Error(`timed out after ${policy.storeTimeoutMs} ms`) })
-            )
-        }),
-        Effect.catch(
-          (error): Effect.Effect<never, StoreError | StoreUnavailable> =>
-            error.reason === "Unavailable"
-              ? Effect.fail(new StoreUnavailable({ operation, cause: error.cause })).pipe(
-                  Effect.tap(() =>
-                    Effect.logWarning("session store unavailable").pipe(Effect.annotateLogs({ operation }))
-                  )
-                )
-              : Effect.fail(error)
-        )
-      )
-
-    const toStored = (key: string, record: SessionRecord.SessionRecord<A>, version: number) =>
-      Effect.gen(function* () {
-        const encoded = codec.encode(record)
-        if (Result.isFailure(encoded)) return yield* new InvalidSessionData({ detail: encoded.failure })
-        const size = byteLength(encoded.success)
-        if (size > policy.maxSize) return yield* new SessionTooLarge({ size, maxSize: policy.maxSize })
-        const stored: StoredSession = {
-          key,
-          sessionId: record.id,
-          userId: record.userId,
-          version,
-          expiresAt: SessionRecord.expiresAt(record) + policy.expiredRetentionMs,
-          value: encoded.success
-        }
-        return stored
-      })
-
-    const runCommand = (jar: CookieJar, command: Machine.Command<A>): Effect.Effect<void, CommandError> => {
-      switch (command._tag) {
-        case "InsertRecord":
-          return Effect.flatMap(toStored(command.key, command.record, 1), (stored) =>
-            storeCall("insert", store.insert(stored))
-          )
-        case "UpdateRecord":
-          return Effect.flatMap(toStored(command.key, command.record, command.version), (stored) =>
-            storeCall("update", store.update(stored))
-          )
-        case "DeleteRecord":
-          return storeCall("delete", store.delete(command.key))
-        case "SetCookie":
-          return jar.write(policy.cookie, command.write)
-        case "ClearCookie":
-          return jar.write(policy.cookie, { _tag: "Clear" })
-      }
-    }
-
-    const run = (jar: CookieJar, commands: ReadonlyArray<Machine.Command<A>>) =>
-      Effect.forEach(commands, (command) => runCommand(jar, command), { discard: true })
-
-    // A get can only fail with Unavailable; any other store reason is a bug in the adapter.
-    const storeGet = (key: string) =>
-      storeCall("get", store.get(key)).pipe(Effect.catchTag("StoreError", (error) => Effect.die(error)))
-
-    const decodeStored = (stored: StoredSession, token: Redacted.Redacted<string>): Machine.Observation<A> => {
-      const record = codec.decode(stored.value)
-      if (Result.isFailure(record) || record.success.id !== stored.sessionId) {
-        return { _tag: "Corrupt", key: stored.key, sessionId: stored.sessionId }
-      }
-      return { _tag: "Found", key: stored.key, token, record: record.success, version: stored.version }
-    }
-
-    const observeRequest = Effect.fnUntraced(function* (jar: CookieJar) {
-      const cookie = yield* jar.read(policy.cookie.name)
-      if (cookie._tag === "Missing") return { _tag: "NoCookie" } as const
-      if (cookie._tag === "Duplicate") return { _tag: "Ambiguous" } as const
-      // The shape check runs before any hashing or store access, so junk never reaches the store.
-      if (!Token.isWellFormed(cookie.value)) return { _tag: "Malformed" } as const
-      const token = Redacted.make(cookie.value)
-      const key = Token.storeKey(token)
-      const stored = yield* storeGet(key)
-      if (Option.isNone(stored)) return { _tag: "NotFound" } as const
-      return decodeStored(stored.value, token)
-    })
+    const newCredentials = Effect.gen(function* () {
+      const token = yield* Token.generate
+      const sessionId = yield* Token.generateSessionId
+      return { token, key: Token.storeKey(token), sessionId }
+    }).pipe(Effect.provideService(Token.TokenGenerator, tokens))
 
     const logObservation = (state: Machine.State<A>, observation: Machine.Observation<A>) => {
       if (state._tag === "Expired") {
@@ -260,7 +240,7 @@ export const make = <A, I>(
           Effect.annotateLogs({ sessionId: state.sessionId, reason: state.reason })
         )
       }
-      if (state._tag === "Invalid" && state.reason === "corrupt" && observation._tag !== "NotFound") {
+      if (state._tag === "Invalid" && state.reason === "corrupt") {
         const sessionId =
           observation._tag === "Corrupt"
             ? observation.sessionId
@@ -271,6 +251,18 @@ export const make = <A, I>(
       }
       return Effect.void
     }
+
+    const observeRequest = Effect.fnUntraced(function* (jar: CookieJar) {
+      const cookie = yield* jar.read(policy.cookie.name)
+      if (cookie._tag === "Missing") return { _tag: "NoCookie" } as const
+      if (cookie._tag === "Duplicate") return { _tag: "Ambiguous" } as const
+      // The shape check runs before any hashing or store access, so junk never reaches the store.
+      if (!Token.isWellFormed(cookie.value)) return { _tag: "Malformed" } as const
+      const token = Redacted.make(cookie.value)
+      const stored = yield* commands.get(Token.storeKey(token))
+      if (Option.isNone(stored)) return { _tag: "NotFound" } as const
+      return commands.decode(stored.value, token)
+    })
 
     const load = Effect.fnUntraced(function* (jar: CookieJar) {
       const cached = slots.get(jar)
@@ -283,9 +275,9 @@ export const make = <A, I>(
       // Dropping an expired or corrupt record is clean-up: a read-only context skips it (the store's
       // TTL removes the record later), and a failed delete does not fail the request.
       if (jar.writable && next.commands.length > 0) {
-        yield* run(jar, next.commands).pipe(
-          Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`))
-        )
+        yield* commands
+          .run(jar, next.commands)
+          .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
       }
       const slot: RequestSlot<A> = { state: next.state, origin: "resumed", replaced: undefined }
       slots.set(jar, slot)
@@ -303,11 +295,11 @@ export const make = <A, I>(
       const now = yield* Clock.currentTimeMillis
       const next = Machine.transition(policy, slot.state, { _tag: "Touch" }, now)
       if (next.commands.length === 0) return
-      const outcome = yield* Effect.result(run(jar, next.commands))
+      const outcome = yield* Effect.result(commands.run(jar, next.commands))
       if (Result.isSuccess(outcome)) {
         slot.state = next.state
         yield* Effect.logDebug("session renewed").pipe(
-          Effect.annotateLogs({ sessionId: slot.state._tag === "Active" ? slot.state.record.id : undefined })
+          Effect.annotateLogs({ sessionId: next.state._tag === "Active" ? next.state.record.id : undefined })
         )
         return
       }
@@ -315,11 +307,23 @@ export const make = <A, I>(
       if (error._tag === "StoreUnavailable") return yield* error
       if (error._tag === "StoreError" && error.reason === "Gone") {
         // Logged out or revoked by another request since this one loaded it.
-        slot.state = { _tag: "Absent" }
-        return
+        slot.state = absent
       }
-      // A concurrent writer renewed or changed the session first; this request's renewal is moot.
+      // On a conflict a concurrent request renewed or changed the session first, so this renewal is moot.
     })
+
+    const requireActive = (state: Machine.State<A>): Effect.Effect<Active<A>, NoSession | SessionExpired> => {
+      switch (state._tag) {
+        case "Active":
+          return Effect.succeed(state)
+        case "Absent":
+          return Effect.fail(new NoSession({ reason: "absent" }))
+        case "Expired":
+          return Effect.fail(new SessionExpired({ reason: state.reason, sessionId: state.sessionId }))
+        case "Invalid":
+          return Effect.fail(new NoSession({ reason: state.reason }))
+      }
+    }
 
     const read = Effect.fn("Sessions.read")(function* (jar: CookieJar) {
       const slot = yield* load(jar)
@@ -337,37 +341,38 @@ export const make = <A, I>(
       }
     })
 
-    const requireActive = (state: Machine.State<A>): Effect.Effect<Active<A>, NoSession | SessionExpired> => {
-      switch (state._tag) {
-        case "Active":
-          return Effect.succeed(state)
-        case "Absent":
-          return Effect.fail(new NoSession({ reason: "absent" }))
-        case "Expired":
-          return Effect.fail(new SessionExpired({ reason: state.reason, sessionId: state.sessionId }))
-        case "Invalid":
-          return Effect.fail(new NoSession({ reason: state.reason }))
-      }
-    }
-
     const get = Effect.fn("Sessions.get")(function* (jar: CookieJar) {
       const slot = yield* load(jar)
       yield* touch(jar, slot)
-      const state = yield* requireActive(slot.state)
-      return view(state, slot)
+      return view(yield* requireActive(slot.state), slot)
     })
 
-    const create = Effect.fnUntraced(function* (jar: CookieJar, slot: RequestSlot<A>) {
-      if (!jar.writable) return yield* new CookieNotWritable({ operation: "ensure" })
+    const enforceSessionLimit = Effect.fnUntraced(function* (userId: string, currentKey: string) {
+      const limit = policy.maxSessionsPerUser
+      if (limit === undefined) return
+      const stored = yield* commands.listByUser(userId)
+      if (stored.length <= limit) return
+      const others = stored
+        .filter((session) => session.key !== currentKey)
+        .map((session) => ({ session, record: commands.decodeRecord(session) }))
+        .sort((a, b) => createdAt(a.record) - createdAt(b.record))
+      for (const { session } of others.slice(0, stored.length - limit)) {
+        yield* commands.call("delete", store.delete(session.key)).pipe(Effect.catchTag("StoreError", Effect.die))
+        yield* Effect.logInfo("session evicted by the per-user limit").pipe(
+          Effect.annotateLogs({ sessionId: session.sessionId })
+        )
+      }
+    })
+
+    const create = Effect.fnUntraced(function* (jar: CookieJar, slot: RequestSlot<A>, userId: string | undefined) {
+      if (!jar.writable) return yield* new CookieNotWritable({ operation: userId === undefined ? "ensure" : "login" })
       const previous = slot.state
       const data = options.initial()
       for (let attempt = 1; ; attempt++) {
-        const token = yield* Token.generate.pipe(Effect.provideService(Token.TokenGenerator, tokens))
-        const sessionId = yield* Token.generateSessionId.pipe(Effect.provideService(Token.TokenGenerator, tokens))
-        const key = Token.storeKey(token)
+        const { token, key, sessionId } = yield* newCredentials
         const now = yield* Clock.currentTimeMillis
-        const next = Machine.transition(policy, previous, { _tag: "Create", token, key, sessionId, data }, now)
-        const outcome = yield* Effect.result(run(jar, next.commands))
+        const next = Machine.transition(policy, previous, { _tag: "Create", token, key, sessionId, data, userId }, now)
+        const outcome = yield* Effect.result(commands.run(jar, next.commands))
         if (Result.isSuccess(outcome)) {
           slot.state = next.state
           slot.origin = previous._tag === "Absent" ? "created" : "replaced"
@@ -375,7 +380,7 @@ export const make = <A, I>(
           yield* Effect.logInfo("session created").pipe(
             Effect.annotateLogs({ sessionId, replaced: slot.replaced ?? "none" })
           )
-          return view(next.state as Active<A>, slot)
+          return next.state as Active<A>
         }
         const error = outcome.failure
         if (error._tag !== "StoreError") return yield* error
@@ -392,37 +397,44 @@ export const make = <A, I>(
         yield* touch(jar, slot)
         if (slot.state._tag === "Active") return view(slot.state, slot)
       }
-      return yield* create(jar, slot)
+      return view(yield* create(jar, slot, undefined), slot)
     })
 
     // Re-reads a record after a version conflict. Anything but a live record means it is gone.
     const reload = Effect.fnUntraced(function* (state: Active<A>) {
-      const stored = yield* storeGet(state.key)
+      const stored = yield* commands.get(state.key)
       if (Option.isNone(stored)) return undefined
       const now = yield* Clock.currentTimeMillis
-      const next = Machine.observe(policy, decodeStored(stored.value, state.token), now)
+      const next = Machine.observe(policy, commands.decode(stored.value, state.token), now)
       return next.state._tag === "Active" ? next.state : undefined
     })
 
-    const update = Effect.fn("Sessions.update")(function* (jar: CookieJar, f: (data: A) => A) {
-      const slot = yield* load(jar)
+    // Applies an event to the live session with compare-and-set. After a version conflict it
+    // re-reads the record and builds the event again from the fresh state.
+    const commit = Effect.fnUntraced(function* (
+      jar: CookieJar,
+      slot: RequestSlot<A>,
+      operation: string,
+      event: (state: Active<A>) => Machine.Event<A>
+    ) {
       let state = yield* requireActive(slot.state)
-      if (!jar.writable) return yield* new CookieNotWritable({ operation: "update" })
+      if (!jar.writable) return yield* new CookieNotWritable({ operation })
       for (let attempt = 1; ; attempt++) {
         const now = yield* Clock.currentTimeMillis
-        const next = Machine.transition(policy, state, { _tag: "Update", data: f(state.record.data) }, now)
-        const outcome = yield* Effect.result(run(jar, next.commands))
+        const next = Machine.transition(policy, state, event(state), now)
+        if (next.commands.length === 0) return state
+        const outcome = yield* Effect.result(commands.run(jar, next.commands))
         if (Result.isSuccess(outcome)) {
           slot.state = next.state
-          return view(next.state as Active<A>, slot)
+          return next.state as Active<A>
         }
         const error = outcome.failure
         if (error._tag !== "StoreError") return yield* error
         const fresh = error.reason === "Conflict" ? yield* reload(state) : undefined
         if (fresh === undefined) {
-          slot.state = { _tag: "Absent" }
-          yield* Effect.logInfo("session deleted during update").pipe(
-            Effect.annotateLogs({ sessionId: state.record.id })
+          slot.state = absent
+          yield* Effect.logInfo("session deleted by another request").pipe(
+            Effect.annotateLogs({ sessionId: state.record.id, operation })
           )
           return yield* new SessionGone({ sessionId: state.record.id })
         }
@@ -433,20 +445,156 @@ export const make = <A, I>(
       }
     })
 
+    const update = Effect.fn("Sessions.update")(function* (jar: CookieJar, f: (data: A) => A) {
+      const slot = yield* load(jar)
+      const state = yield* commit(jar, slot, "update", (current) => ({ _tag: "Update", data: f(current.record.data) }))
+      return view(state, slot)
+    })
+
+    const rotateTo = Effect.fnUntraced(function* (
+      jar: CookieJar,
+      slot: RequestSlot<A>,
+      operation: string,
+      userId: (state: Active<A>) => string | undefined,
+      authenticate: boolean
+    ) {
+      const credentials = yield* newCredentials
+      const data = options.initial()
+      const state = yield* commit(jar, slot, operation, (current) => ({
+        _tag: "Rotate",
+        ...credentials,
+        userId: userId(current),
+        data,
+        authenticate
+      }))
+      yield* Effect.logInfo("session rotated").pipe(Effect.annotateLogs({ sessionId: state.record.id, operation }))
+      return state
+    })
+
+    const login = Effect.fn("Sessions.login")(function* (jar: CookieJar, userId: string) {
+      const slot = yield* load(jar)
+      const state =
+        slot.state._tag === "Active"
+          ? yield* rotateTo(jar, slot, "login", () => userId, true).pipe(
+              Effect.catchTags({ NoSession: Effect.die, SessionExpired: Effect.die })
+            )
+          : yield* create(jar, slot, userId)
+      yield* enforceSessionLimit(userId, state.key)
+      return view(state, slot)
+    })
+
+    const reauthenticate = Effect.fn("Sessions.reauthenticate")(function* (jar: CookieJar) {
+      const slot = yield* load(jar)
+      const active = yield* requireActive(slot.state)
+      if (active.record.userId === undefined) return yield* new NoSession({ reason: "absent" })
+      return view(yield* rotateTo(jar, slot, "reauthenticate", (current) => current.record.userId, true), slot)
+    })
+
+    const rotate = Effect.fn("Sessions.rotate")(function* (jar: CookieJar) {
+      const slot = yield* load(jar)
+      return view(yield* rotateTo(jar, slot, "rotate", (current) => current.record.userId, false), slot)
+    })
+
+    const requireRecentAuth = Effect.fn("Sessions.requireRecentAuth")(function* (
+      jar: CookieJar,
+      maxAge: Duration.Input
+    ) {
+      const session = yield* get(jar)
+      const now = yield* Clock.currentTimeMillis
+      const limit = Duration.toMillis(Duration.fromInputUnsafe(maxAge))
+      if (session.authenticatedAt === undefined || now - session.authenticatedAt > limit) {
+        return yield* new ReauthenticationRequired({ sessionId: session.id, authenticatedAt: session.authenticatedAt })
+      }
+      return session
+    })
+
+    const flash = Effect.fn("Sessions.flash")(function* (jar: CookieJar, message: string) {
+      const slot = yield* load(jar)
+      yield* commit(jar, slot, "flash", () => ({ _tag: "Flash", message }))
+    })
+
+    const takeFlash = Effect.fn("Sessions.takeFlash")(function* (jar: CookieJar) {
+      const slot = yield* load(jar)
+      let taken: string | undefined
+      // The event is rebuilt after a conflict, so `taken` holds the message of the version that won.
+      yield* commit(jar, slot, "takeFlash", (current) => {
+        taken = current.record.flash
+        return { _tag: "Flash", message: undefined }
+      })
+      return Option.fromNullishOr(taken)
+    })
+
+    const infos = Effect.fnUntraced(function* (userId: string, currentKey: string | undefined) {
+      const stored = yield* commands.listByUser(userId)
+      const now = yield* Clock.currentTimeMillis
+      const result: Array<SessionInfo> = []
+      for (const session of stored) {
+        const record = commands.decodeRecord(session)
+        if (Option.isNone(record) || now >= SessionRecord.expiresAt(record.value)) continue
+        const { data: _data, flash: _flash, ...info } = record.value
+        result.push({ ...info, current: session.key === currentKey })
+      }
+      return result.sort((a, b) => b.lastActivityAt - a.lastActivityAt)
+    })
+
+    const list = Effect.fn("Sessions.list")(function* (jar: CookieJar) {
+      const slot = yield* load(jar)
+      const active = yield* requireActive(slot.state)
+      if (active.record.userId === undefined) {
+        const { data: _data, flash: _flash, ...info } = active.record
+        return [{ ...info, current: true }]
+      }
+      return yield* infos(active.record.userId, active.key)
+    })
+
+    const listByUser = Effect.fn("Sessions.listByUser")((userId: string) => infos(userId, undefined))
+
+    const revokeAll = Effect.fn("Sessions.revokeAll")(function* (
+      userId: string,
+      revokeOptions?: { readonly except?: CookieJar | undefined }
+    ) {
+      const keep = revokeOptions?.except === undefined ? undefined : (yield* load(revokeOptions.except)).state
+      const keepKey = keep?._tag === "Active" ? keep.key : undefined
+      const stored = yield* commands.listByUser(userId)
+      let revoked = 0
+      for (const session of stored) {
+        if (session.key === keepKey) continue
+        yield* commands.call("delete", store.delete(session.key)).pipe(Effect.catchTag("StoreError", Effect.die))
+        revoked++
+      }
+      yield* Effect.logInfo("sessions revoked").pipe(Effect.annotateLogs({ userId, revoked }))
+      return revoked
+    })
+
+    const revoke = Effect.fn("Sessions.revoke")(function* (jar: CookieJar, sessionId: string) {
+      const slot = yield* load(jar)
+      const active = yield* requireActive(slot.state)
+      if (active.record.id === sessionId) {
+        yield* destroy(jar)
+        return true
+      }
+      if (active.record.userId === undefined) return false
+      const target = (yield* commands.listByUser(active.record.userId)).find((s) => s.sessionId === sessionId)
+      if (target === undefined) return false
+      yield* commands.call("delete", store.delete(target.key)).pipe(Effect.catchTag("StoreError", Effect.die))
+      yield* Effect.logInfo("session revoked").pipe(Effect.annotateLogs({ sessionId }))
+      return true
+    })
+
     const destroy = Effect.fn("Sessions.destroy")(function* (jar: CookieJar) {
       const slot = yield* load(jar)
       const now = yield* Clock.currentTimeMillis
       const next = Machine.transition(policy, slot.state, { _tag: "Destroy" }, now)
       if (next.commands.length === 0) return
       if (!jar.writable) return yield* new CookieNotWritable({ operation: "destroy" })
-      // The record goes first: if the store fails, the cookie stays and the user is not signed out
-      // on this device while the session lives on in the store.
-      // Only deletes and cookie writes run here, so only their errors can occur; the rest are bugs.
-      yield* run(jar, next.commands).pipe(
+      // The record goes first: if the store fails, the cookie stays, so the session is never left
+      // alive in the store while this browser believes it signed out.
+      // Only deletes and cookie writes run here, so other errors would be bugs.
+      yield* commands.run(jar, next.commands).pipe(
         Effect.catchTags({
-          StoreError: (error) => Effect.die(error),
-          SessionTooLarge: (error) => Effect.die(error),
-          InvalidSessionData: (error) => Effect.die(error)
+          StoreError: Effect.die,
+          SessionTooLarge: Effect.die,
+          InvalidSessionData: Effect.die
         })
       )
       if (slot.state._tag === "Active") {
@@ -455,7 +603,24 @@ export const make = <A, I>(
       slot.state = next.state
     })
 
-    return { policy, read, get, ensure, update, destroy }
+    return {
+      policy,
+      read,
+      get,
+      ensure,
+      update,
+      destroy,
+      login,
+      reauthenticate,
+      rotate,
+      requireRecentAuth,
+      flash,
+      takeFlash,
+      list,
+      listByUser,
+      revokeAll,
+      revoke
+    }
   })
 
 /**
@@ -469,18 +634,5 @@ export const layer = <Self, A, I>(
   options: Options<A, I>
 ): Layer.Layer<Self, SessionConfigError, SessionStore | Token.TokenGenerator> => Layer.effect(service, make(options))
 
-const byteLength = (text: string): number => {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) continue
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      // A surrogate pair is two UTF-16 units and four UTF-8 bytes.
-      bytes += 2
-      i++
-    } else {
-      bytes += code >= 0x800 ? 2 : 1
-    }
-  }
-  return bytes
-}
+const createdAt = (record: Option.Option<SessionRecord.SessionRecord<unknown>>): number =>
+  Option.isSome(record) ? record.value.createdAt : 0

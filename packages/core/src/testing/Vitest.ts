@@ -16,11 +16,7 @@ import { it } from "vitest"
  * @since 0.1.0
  * @category tests
  */
-export const effect = <A, E>(
-  name: string,
-  self: () => Effect.Effect<A, E, Scope.Scope>,
-  timeout?: number
-): void => {
+export const effect = <A, E>(name: string, self: () => Effect.Effect<A, E, Scope.Scope>, timeout?: number): void => {
   it(name, () => run(self()), timeout)
 }
 
