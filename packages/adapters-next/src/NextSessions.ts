@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import type * as Sessions from "@seshat/core/Sessions"
+import type * as Duration from "effect/Duration"
 import * as SessionManager from "@seshat/core/SessionManager"
 import { cookies } from "next/headers.js"
 import { jarOf, type NextCookieStore } from "./NextCookies.js"
@@ -42,6 +43,24 @@ export interface NextSessions<A> {
   readonly update: (f: (data: A) => A) => Promise<Sessions.Session<A>>
   /** Ends the session: deletes the record, then clears the cookie. */
   readonly destroy: () => Promise<void>
+  /** Signs a user in with a new token (the old one stops working). */
+  readonly login: (userId: string) => Promise<Sessions.Session<A>>
+  /** Signs out: the same as `destroy`. */
+  readonly logout: () => Promise<void>
+  /** Records a fresh sign-in of the session's user, with a new token. */
+  readonly reauthenticate: () => Promise<Sessions.Session<A>>
+  /** Returns the session if its user signed in within `maxAge`, or rejects with `ReauthenticationRequired`. */
+  readonly requireRecentAuth: (maxAge: Duration.Input) => Promise<Sessions.Session<A>>
+  /** Stores a message for the next request that calls `takeFlash`. */
+  readonly flash: (message: string) => Promise<void>
+  /** Returns the flash message, or `undefined`, and removes it. */
+  readonly takeFlash: () => Promise<string | undefined>
+  /** Lists the sessions of the signed-in user, the current one marked. Works in Server Components. */
+  readonly list: () => Promise<ReadonlyArray<Sessions.SessionInfo>>
+  /** Ends every session of the signed-in user, or every other one with `exceptCurrent`. */
+  readonly revokeAll: (options?: { readonly exceptCurrent?: boolean }) => Promise<number>
+  /** Ends one session of the signed-in user by its public id. */
+  readonly revoke: (sessionId: string) => Promise<boolean>
   /** The underlying manager, for code that has its own cookie jar. */
   readonly manager: SessionManager.SessionManager<A>
 }
@@ -62,6 +81,24 @@ export const make = <A, I>(options: SessionManager.Options<A, I>): NextSessions<
     ensure: async () => manager.ensure(await jar(true)),
     update: async (f) => manager.update(await jar(true), f),
     destroy: async () => manager.destroy(await jar(true)),
+    login: async (userId) => manager.login(await jar(true), userId),
+    logout: async () => manager.destroy(await jar(true)),
+    reauthenticate: async () => manager.reauthenticate(await jar(true)),
+    requireRecentAuth: async (maxAge) => manager.requireRecentAuth(await jar(false), maxAge),
+    flash: async (message) => manager.flash(await jar(true), message),
+    takeFlash: async () => manager.takeFlash(await jar(true)),
+    list: async () => manager.list(await jar(false)),
+    revokeAll: async (revokeOptions) => {
+      const current = await jar(true)
+      const session = await manager.get(current)
+      if (session.userId === undefined) return 0
+      const others = await manager.revokeAll(session.userId, { except: current })
+      if (revokeOptions?.exceptCurrent) return others
+      // Ending the current session through destroy also clears this browser's cookie.
+      await manager.destroy(current)
+      return others + 1
+    },
+    revoke: async (sessionId) => manager.revoke(await jar(true), sessionId),
     manager
   }
 }
