@@ -346,7 +346,8 @@ export const cookieFor = (
  * @category table
  */
 export interface Row {
-  readonly from: State<unknown>["_tag"]
+  /** `Request` is the start of every request, before its cookie is observed. */
+  readonly from: State<unknown>["_tag"] | "Request"
   readonly on: Event<unknown>["_tag"] | `Observe ${Observation<unknown>["_tag"]}`
   readonly when: string
   readonly to: State<unknown>["_tag"]
@@ -361,33 +362,33 @@ export interface Row {
  * @category table
  */
 export const table: ReadonlyArray<Row> = [
-  { from: "Absent", on: "Observe NoCookie", when: "no session cookie", to: "Absent", commands: [] },
-  { from: "Absent", on: "Observe Ambiguous", when: "the cookie name appears twice", to: "Invalid", commands: [] },
-  { from: "Absent", on: "Observe Malformed", when: "the value is not a token", to: "Invalid", commands: [] },
-  { from: "Absent", on: "Observe NotFound", when: "no record for the token", to: "Invalid", commands: [] },
+  { from: "Request", on: "Observe NoCookie", when: "no session cookie", to: "Absent", commands: [] },
+  { from: "Request", on: "Observe Ambiguous", when: "the cookie name appears twice", to: "Invalid", commands: [] },
+  { from: "Request", on: "Observe Malformed", when: "the value is not a token", to: "Invalid", commands: [] },
+  { from: "Request", on: "Observe NotFound", when: "no record for the token", to: "Invalid", commands: [] },
   {
-    from: "Absent",
+    from: "Request",
     on: "Observe Corrupt",
     when: "the record does not decode",
     to: "Invalid",
     commands: ["DeleteRecord"]
   },
   {
-    from: "Absent",
+    from: "Request",
     on: "Observe Found",
     when: "a timestamp lies in the future",
     to: "Invalid",
     commands: ["DeleteRecord"]
   },
   {
-    from: "Absent",
+    from: "Request",
     on: "Observe Found",
     when: "the absolute deadline passed",
     to: "Expired",
     commands: ["DeleteRecord"]
   },
-  { from: "Absent", on: "Observe Found", when: "the idle deadline passed", to: "Expired", commands: ["DeleteRecord"] },
-  { from: "Absent", on: "Observe Found", when: "both deadlines ahead", to: "Active", commands: [] },
+  { from: "Request", on: "Observe Found", when: "the idle deadline passed", to: "Expired", commands: ["DeleteRecord"] },
+  { from: "Request", on: "Observe Found", when: "both deadlines ahead", to: "Active", commands: [] },
   { from: "Absent", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },
   { from: "Expired", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },
   { from: "Invalid", on: "Create", when: "always", to: "Active", commands: ["InsertRecord", "SetCookie"] },

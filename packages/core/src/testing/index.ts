@@ -3,4 +3,5 @@
  *
  * @since 0.1.0
  */
+export * as StoreSuite from "./StoreSuite.js"
 export * as Vitest from "./Vitest.js"
