@@ -13,13 +13,15 @@ import { layerMemory } from "@seshat/adapters-memory"
 
 const Data = Schema.Struct({ visits: Schema.Number })
 class App extends Context.Service<App, Sessions.Sessions<typeof Data.Type>>()("test/App") {}
-const live = Sessions.layer(App, { schema: Data, initial: () => ({ visits: 0 }), policy: { idleTimeout: "30 minutes", absoluteTimeout: "12 hours", renewalInterval: "1 minute" } }).pipe(
-  Layer.provide(Layer.merge(layerMemory(), Token.layerTest()))
-)
+const live = Sessions.layer(App, {
+  schema: Data,
+  initial: () => ({ visits: 0 }),
+  policy: { idleTimeout: "30 minutes", absoluteTimeout: "12 hours", renewalInterval: "1 minute" }
+}).pipe(Layer.provide(Layer.merge(layerMemory(), Token.layerTest())))
 
 describe("smoke", () => {
   Vitest.effect("ensure then read", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const sessions = yield* App
       const first = WebCookies.fromRequest(new Request("http://x/"))
       const created = yield* sessions.ensure(first)
@@ -35,5 +37,6 @@ describe("smoke", () => {
       assert.strictEqual(status._tag, "Active")
       assert.strictEqual(second.setCookieHeaders().length, 0)
       assert.strictEqual(expired._tag, "Expired")
-    }).pipe(Effect.provide(live)))
+    }).pipe(Effect.provide(live))
+  )
 })
