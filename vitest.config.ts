@@ -17,7 +17,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"]
+          include: ["packages/*/test/**/*.test.ts"],
+          // The Redis tests start real servers; give their set-up room on a busy 2-core machine.
+          hookTimeout: 60_000,
+          testTimeout: 30_000
         }
       },
       {

@@ -32,6 +32,11 @@ export interface StoredSession {
    * expiry from the timestamps inside the record.
    */
   readonly expiresAt: number
+  /**
+   * Epoch milliseconds that no renewal can move `expiresAt` past: the absolute deadline plus the
+   * retention time. A store sizes its user index by it. Defaults to `expiresAt` when missing.
+   */
+  readonly deadline?: number | undefined
   /** The encoded record. */
   readonly value: string
 }

@@ -57,6 +57,7 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       userId: record.userId,
       version,
       expiresAt: SessionRecord.expiresAt(record) + policy.expiredRetentionMs,
+      deadline: record.absoluteExpiresAt + policy.expiredRetentionMs,
       value: encoded.success
     }
     return Effect.succeed(stored)

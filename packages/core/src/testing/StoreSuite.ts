@@ -70,6 +70,7 @@ export const stored = (overrides: Partial<StoredSession> = {}): StoredSession =>
   userId: undefined,
   version: 1,
   expiresAt: 60_000,
+  deadline: 120_000,
   value: JSON.stringify({ hello: "world" }),
   ...overrides
 })

@@ -1,0 +1,174 @@
+/**
+ * The Redis session store, on Effect's `Redis` client port (`effect/persistence/Redis`). Every
+ * session write is one atomic Lua script that checks the version, writes the record and sets its
+ * TTL together; see `scripts.ts` and docs/redis.md for the key layout.
+ *
+ * TTL is clean-up only: the core decides expiry from the timestamps inside the record, and the
+ * TTL is computed from the Effect `Clock`, relative (`PEXPIRE`), so clock skew between app
+ * servers and Redis does not matter.
+ *
+ * @since 0.1.0
+ */
+import { SessionStore, StoreError, type StoredSession } from "@seshat/core/SessionStore"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redis from "effect/persistence/Redis"
+import * as Scripts from "./scripts.js"
+
+/**
+ * Options of the Redis store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Prefix of every key, so several apps can share one Redis. Default `seshat:`. */
+  readonly prefix?: string | undefined
+}
+
+const unavailable = (cause: unknown) => new StoreError({ reason: "Unavailable", cause })
+
+/**
+ * Key of a session. The hash tag `{...}` is the store key itself, so a session's scripts run on
+ * the node that owns its slot.
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const sessionKey = (prefix: string, key: string): string => `${prefix}s:{${key}}`
+
+/**
+ * Key of a user's index. Its hash tag is the user id, so a user's index lives on one node.
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const indexKey = (prefix: string, userId: string): string => `${prefix}u:{${userId}}`
+
+const fields = (session: StoredSession): ReadonlyArray<string> => [
+  String(session.version),
+  session.sessionId,
+  session.userId ?? "",
+  String(session.expiresAt),
+  String(session.deadline ?? session.expiresAt),
+  session.value
+]
+
+const fromHash = (key: string, reply: unknown): Option.Option<StoredSession> => {
+  // HGETALL replies as a flat [field, value, ...] array in RESP2 and as a map in RESP3.
+  const entries: Record<string, string> = {}
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) entries[String(reply[i])] = String(reply[i + 1])
+  } else if (reply !== null && typeof reply === "object") {
+    for (const [field, value] of Object.entries(reply)) entries[field] = String(value)
+  }
+  if (entries.v === undefined || entries.d === undefined) return Option.none()
+  return Option.some({
+    key,
+    sessionId: entries.s ?? "",
+    userId: entries.u === undefined || entries.u === "" ? undefined : entries.u,
+    version: Number(entries.v),
+    expiresAt: Number(entries.e),
+    deadline: Number(entries.l),
+    value: entries.d
+  })
+}
+
+/**
+ * Builds the store over a `Redis` service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function* (options: Options = {}) {
+  const redis = yield* Redis.Redis
+  const prefix = options.prefix ?? "seshat:"
+  const insertScript = redis.eval(Scripts.insert)
+  const updateScript = redis.eval(Scripts.update)
+  const removeScript = redis.eval(Scripts.remove)
+  const indexAddScript = redis.eval(Scripts.indexAdd)
+  const indexListScript = redis.eval(Scripts.indexList)
+
+  // A TTL must be positive: a record already past its expiry gets one millisecond, which Redis
+  // then removes at once.
+  const ttlUntil = (at: number, now: number) => Math.max(1, Math.ceil(at - now))
+
+  const get = (key: string) =>
+    redis.send<unknown>("HGETALL", sessionKey(prefix, key)).pipe(
+      Effect.map((reply) => fromHash(key, reply)),
+      Effect.mapError(unavailable)
+    )
+
+  const unindex = (userId: string, key: string) =>
+    redis.send("ZREM", indexKey(prefix, userId), key).pipe(Effect.asVoid, Effect.mapError(unavailable))
+
+  return SessionStore.of({
+    get,
+    insert: Effect.fnUntraced(function* (session) {
+      const now = yield* Clock.currentTimeMillis
+      // The index entry is written first: if the session write then fails, the index holds a key
+      // with no session, which listing drops, while the reverse order could hide a live session
+      // from revoke-all.
+      if (session.userId !== undefined) {
+        const deadline = session.deadline ?? session.expiresAt
+        yield* indexAddScript(
+          indexKey(prefix, session.userId),
+          session.key,
+          deadline,
+          now,
+          ttlUntil(deadline, now)
+        ).pipe(Effect.mapError(unavailable))
+      }
+      const written = yield* insertScript(
+        sessionKey(prefix, session.key),
+        fields({ ...session, version: 1 }),
+        ttlUntil(session.expiresAt, now)
+      ).pipe(Effect.mapError(unavailable))
+      if (written === 0) return yield* new StoreError({ reason: "Collision" })
+    }),
+    update: Effect.fnUntraced(function* (session) {
+      const now = yield* Clock.currentTimeMillis
+      const outcome = yield* updateScript(
+        sessionKey(prefix, session.key),
+        fields(session),
+        ttlUntil(session.expiresAt, now)
+      ).pipe(Effect.mapError(unavailable))
+      if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
+      if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
+    }),
+    delete: Effect.fnUntraced(function* (key, version) {
+      const outcome = yield* removeScript(sessionKey(prefix, key), version === undefined ? "" : String(version)).pipe(
+        Effect.mapError(unavailable)
+      )
+      if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
+      if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
+      // A failure here leaves a stale index member, which listing drops; the session is gone.
+      if (typeof outcome === "string" && outcome !== "") {
+        yield* unindex(outcome, key).pipe(Effect.ignore)
+      }
+    }),
+    listByUser: Effect.fnUntraced(function* (userId) {
+      const now = yield* Clock.currentTimeMillis
+      const keys = yield* indexListScript(indexKey(prefix, userId), now).pipe(Effect.mapError(unavailable))
+      const found = yield* Effect.forEach(keys, (key) => get(key), { concurrency: "unbounded" })
+      const sessions: Array<StoredSession> = []
+      for (const [i, entry] of found.entries()) {
+        if (Option.isSome(entry) && entry.value.userId === userId) sessions.push(entry.value)
+        else yield* unindex(userId, keys[i]!).pipe(Effect.ignore)
+      }
+      return sessions
+    })
+  })
+})
+
+/**
+ * A store layer over an existing `Redis` layer, such as `NodeRedis.layer` from
+ * `@effect/platform-node` or `layerCluster` from this package.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<SessionStore, never, Redis.Redis> =>
+  Layer.effect(SessionStore, make(options))
