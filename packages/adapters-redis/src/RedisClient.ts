@@ -4,9 +4,9 @@
  *
  * `@effect/platform-node`'s `NodeRedis.layer` fails to build when the first connection fails, and
  * a runtime built once per process would then stay failed after Redis comes back. These layers
- * instead connect in the background and keep reconnecting, and they turn off the client's offline
- * queue, so a command during an outage fails at once with `RedisError` (the store reports it as
- * unavailable) and never runs later, after the app has reported the failure.
+ * connect in the background and keep reconnecting instead. They also turn off the client's offline
+ * queue, so a command during an outage fails at once with `RedisError`, which the store reports as
+ * unavailable, and never runs later behind the app's back.
  *
  * @since 0.1.0
  */
@@ -24,7 +24,7 @@ import { createClient, createCluster } from "redis"
 export interface ConnectionOptions {
   /** Time allowed to open a connection, in milliseconds. Default 2000. */
   readonly connectTimeoutMs?: number | undefined
-  /** Longest wait between reconnection attempts, in milliseconds. Default 2000. */
+  /** Maximum wait between reconnection attempts, in milliseconds. Default 2000. */
   readonly maxReconnectDelayMs?: number | undefined
 }
 
@@ -58,7 +58,7 @@ const socketOptions = (options: ConnectionOptions) => ({
 
 const toError = (cause: unknown) => new Redis.RedisError({ cause })
 
-const unsupported = (what: string) => Effect.fail(toError(new Error(`${what} is not supported by this binding`)))
+const unsupported = (feature: string) => Effect.fail(toError(new Error(`${feature} is not supported by this binding`)))
 
 // The client reports every failed reconnection as an `error` event, and an event without a listener
 // would crash the process. One warning per outage is enough: the store logs each failed call.
@@ -156,7 +156,7 @@ export const layerCluster = (options: ClusterOptions): Layer.Layer<Redis.Redis> 
         (cluster) => Effect.sync(() => cluster.destroy())
       )
       yield* watchErrors(cluster)
-      // Discovery retries until a node answers; until then every command fails as unavailable.
+      // Discovery retries until a node responds. Until then every command fails as unavailable.
       const connect = (): Promise<unknown> =>
         cluster
           .connect()
