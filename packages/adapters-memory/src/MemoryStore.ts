@@ -23,6 +23,28 @@ export interface Options {
   readonly maxEntries?: number | undefined
   /** Minimum time between two sweeps of expired entries, in milliseconds. Default 60000. */
   readonly sweepIntervalMs?: number | undefined
+  /**
+   * Name under which the store's state is kept on `globalThis`, so every copy of the module in one
+   * process shares the same sessions. Next.js loads a module once per bundle (proxy, pages, route
+   * handlers) and again after each hot reload, so a Next.js app sets this. Without it, each call to
+   * `make` has its own sessions.
+   */
+  readonly globalKey?: string | undefined
+}
+
+interface State {
+  readonly entries: Map<string, StoredSession>
+  readonly byUser: Map<string, Set<string>>
+  lastSweep: number
+}
+
+const newState = (): State => ({ entries: new Map(), byUser: new Map(), lastSweep: 0 })
+
+const sharedState = (key: string): State => {
+  const slot = Symbol.for(`@seshat/adapters-memory/${key}`)
+  const global = globalThis as { [slot]?: State }
+  global[slot] ??= newState()
+  return global[slot]
 }
 
 /**
@@ -39,11 +61,11 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
   }
   // Insertion order is recency order: a read moves its entry to the end, so the first key is the
   // least recently used.
-  const entries = new Map<string, StoredSession>()
+  const state = options.globalKey === undefined ? newState() : sharedState(options.globalKey)
+  const entries = state.entries
   // Keys of each user's sessions. Every removal from `entries` goes through `remove`, which keeps
   // this index in step.
-  const byUser = new Map<string, Set<string>>()
-  let lastSweep = 0
+  const byUser = state.byUser
 
   const remove = (key: string) => {
     const entry = entries.get(key)
@@ -66,8 +88,8 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
   }
 
   const sweep = (now: number) => {
-    if (now - lastSweep < sweepIntervalMs) return
-    lastSweep = now
+    if (now - state.lastSweep < sweepIntervalMs) return
+    state.lastSweep = now
     for (const [key, entry] of entries) {
       if (entry.expiresAt <= now) remove(key)
     }
