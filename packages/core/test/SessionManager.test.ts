@@ -107,6 +107,26 @@ describe("SessionManager", () => {
     assert.deepStrictEqual(after, { _tag: "Invalid", reason: "unknown" })
   })
 
+  it("concurrent first calls share one store", async () => {
+    const manager = makeManager()
+    const jars = [jarFor(), jarFor(), jarFor()]
+
+    await Promise.all(jars.map((jar) => manager.ensure(jar)))
+    const statuses = await Promise.all(jars.map((jar) => manager.read(jarFor(cookieFrom(jar)))))
+
+    for (const status of statuses) assert.strictEqual(status._tag, "Active")
+  })
+
+  it("calls after dispose reject", async () => {
+    const manager = SessionManager.make({ schema: Data, initial, policy, store: layerMemory() })
+    await manager.ensure(jarFor())
+
+    await manager.dispose()
+    const error = await rejection(manager.get(jarFor()))
+
+    assert.include(String(error), "disposed")
+  })
+
   it("get rejects with NoSession", async () => {
     const manager = makeManager()
 

@@ -32,6 +32,7 @@ import {
   initial,
   jarFor,
   minute,
+  policy,
   setup,
   storeKeyOf,
   tokenIn,
@@ -433,6 +434,24 @@ describe("Sessions.ensure", () => {
         assert.notStrictEqual(token, live, reason)
       }
       assert.isTrue(Option.isNone(yield* stored(harness, unknownToken)))
+    })
+  )
+
+  Vitest.effect("ensure with oversized initial data fails", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const sessions = yield* Sessions.make({
+        schema: Data,
+        initial: () => ({ ...initial(), note: "x".repeat(300) }),
+        policy: { ...policy, maxSize: 256 }
+      }).pipe(Effect.provideService(SessionStore, harness.spy.store), Effect.provide(Token.layerTest()))
+      const jar = jarFor()
+
+      const error = yield* Effect.flip(sessions.ensure(jar))
+
+      assert.instanceOf(error, SessionTooLarge)
+      assert.strictEqual(harness.spy.calls.insert, 0)
+      assert.deepStrictEqual(jar.setCookieHeaders(), [])
     })
   )
 
@@ -1013,7 +1032,7 @@ describe("Sessions store outage", () => {
 })
 
 describe("Sessions corrupt records", () => {
-  // Builds stored values from a real record, so each case breaks exactly one thing.
+  // Stored values that must decode as corrupt: junk text, and copies of a real record with one field broken.
   const corruptValues = (valid: Record<string, unknown>): Record<string, string> => ({
     notJson: "not json",
     empty: "",

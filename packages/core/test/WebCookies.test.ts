@@ -40,6 +40,21 @@ describe("WebCookies", () => {
     assert.deepStrictEqual(value, { _tag: "Present", value: token })
   })
 
+  it("read joins split Cookie header lines", () => {
+    const headers = new Headers()
+    headers.append("cookie", "theme=dark")
+    headers.append("cookie", `__Host-seshat=${token}`)
+    const duplicated = new Headers()
+    duplicated.append("cookie", `__Host-seshat=${token}`)
+    duplicated.append("cookie", `__Host-seshat=${otherToken}`)
+
+    const split = read(WebCookies.fromRequest(new Request("https://app.example/", { headers })))
+    const twice = read(WebCookies.fromRequest(new Request("https://app.example/", { headers: duplicated })))
+
+    assert.deepStrictEqual(split, { _tag: "Present", value: token })
+    assert.deepStrictEqual(twice, { _tag: "Duplicate" })
+  })
+
   it("read sees a write from the same request", () => {
     const jar = jarFor(`__Host-seshat=${token}`)
 
