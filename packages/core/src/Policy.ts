@@ -108,7 +108,12 @@ const MAX_SIZE_LIMIT = 1024 * 1024
  * @category constructors
  */
 export const make = (options: PolicyOptions = {}): Result.Result<Policy, SessionConfigError> => {
-  const merged = { ...defaults, ...options }
+  // An option set to `undefined` selects the default, as its type promises, so undefined values
+  // must not replace the defaults the way a plain spread would.
+  const merged: PolicyOptions = { ...defaults }
+  for (const [field, value] of Object.entries(options)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[field] = value
+  }
   const fail = (field: string, detail: string) => Result.fail(new SessionConfigError({ field, detail }))
 
   const durations: Record<string, number> = {}

@@ -111,9 +111,7 @@ describe("Policy", () => {
     assert.isFalse(allowed.cookie.secure)
   })
 
-  // NOTE: Policy.make spreads the options over the preset, so an explicit `undefined` replaces the
-  // default instead of selecting it, although PolicyOptions types every field as `| undefined`.
-  it.fails("make treats undefined as default", () => {
+  it("make treats undefined as default", () => {
     const policy = succeed({ idleTimeout: undefined, renewalInterval: undefined, maxSize: undefined })
 
     assert.strictEqual(policy.idleTimeoutMs, 30 * day)
