@@ -1,0 +1,41 @@
+"use server"
+
+import { refresh } from "next/cache"
+import { sessions } from "../lib/session"
+
+/**
+ * The outcome of one visit: whether it started, continued or replaced a session, and the counter
+ * after the visit.
+ */
+export interface VisitResult {
+  readonly origin: "created" | "resumed" | "replaced"
+  /** Reason the presented cookie was not usable, for a replaced session. */
+  readonly replaced: "idle" | "absolute" | "malformed" | "unknown" | "corrupt" | "ambiguous" | null
+  readonly sessionId: string
+  readonly visits: number
+}
+
+/**
+ * Counts a visit: starts a session when the request has none (or only an expired or invalid one),
+ * then adds one to its counter.
+ */
+export async function recordVisit(): Promise<VisitResult> {
+  const session = await sessions.ensure()
+  const updated = await sessions.update((data) => ({ visits: data.visits + 1 }))
+  // The counter changed, so the page's status line must render again. A cookie write alone would
+  // trigger that, but a resumed session within its renewal interval writes no cookie.
+  refresh()
+  return {
+    origin: session.origin,
+    replaced: session.replaced ?? null,
+    sessionId: updated.id,
+    visits: updated.data.visits
+  }
+}
+
+/**
+ * Ends the session: deletes it from the store and clears the cookie.
+ */
+export async function endSession(): Promise<void> {
+  await sessions.destroy()
+}
