@@ -79,6 +79,8 @@ describe("Cookie.read", () => {
     assert.deepStrictEqual(oneEmpty, { _tag: "Duplicate" })
   })
 
+  // NOTE: splitting on commas also reads `lang=en,__Host-seshat=T`, one cookie whose value holds a
+  // comma, as the session cookie T, so a sibling subdomain can plant a token despite the __Host- prefix.
   it("read splits comma-joined headers", () => {
     const found = Cookie.read(`theme=dark, s=${token}`, "s")
     const duplicate = Cookie.read(`s=${token}, s=${token}`, "s")

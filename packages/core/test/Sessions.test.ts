@@ -21,7 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { TestClock } from "effect/testing"
-import { assert, describe } from "vitest"
+import { assert, describe, it } from "vitest"
 import {
   captureLogs,
   cookieFrom,
@@ -311,6 +311,25 @@ describe("Sessions.get", () => {
       assert.isTrue(Option.isNone(yield* stored(harness, token)))
     })
   )
+
+  // NOTE: a jar keeps the state it loaded, so a jar held past the idle deadline renews the expired
+  // session on its next get instead of failing, and every later request finds it active again.
+  it.fails("held jar past idle is expired", () =>
+    Vitest.run(
+      Effect.gen(function* () {
+        const harness = yield* setup()
+        const { cookie } = yield* start(harness)
+        const held = jarFor(cookie)
+        yield* harness.sessions.get(held)
+        yield* TestClock.setTime(idle)
+
+        const error = yield* Effect.flip(harness.sessions.get(held))
+        const later = yield* harness.sessions.read(jarFor(cookie))
+
+        assert.instanceOf(error, SessionExpired)
+        assert.notStrictEqual(later._tag, "Active")
+      })
+    ))
 
   Vitest.effect("get after store retention is unknown", () =>
     Effect.gen(function* () {
@@ -628,6 +647,25 @@ describe("Sessions.update", () => {
       assert.strictEqual(merged.data.theme, "dark")
       assert.strictEqual(merged.data.visits, 1)
       assert.deepStrictEqual(reloaded.data, { ...initial(), theme: "dark", visits: 1 })
+    })
+  )
+
+  Vitest.effect("concurrent renewal keeps the update", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie } = yield* start(harness)
+      const writer = jarFor(cookie)
+      yield* harness.sessions.get(writer)
+      yield* TestClock.setTime(renewal)
+      yield* harness.sessions.read(jarFor(cookie))
+
+      const updated = yield* harness.sessions.update(writer, (data) => ({ ...data, note: "kept" }))
+      const reloaded = yield* harness.sessions.get(jarFor(cookie))
+
+      assert.strictEqual(updated.data.note, "kept")
+      assert.strictEqual(reloaded.data.note, "kept")
+      assert.strictEqual(reloaded.lastActivityAt, renewal)
+      assert.strictEqual(reloaded.idleExpiresAt, renewal + idle)
     })
   )
 
