@@ -256,7 +256,9 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
     case "Rotate": {
       if (state._tag !== "Active") return stay(state)
       const previous = state.record
-      const sameUser = event.userId === previous.userId
+      // An anonymous session that signs in keeps its data (a cart, say); a session of one user
+      // that signs in as another starts afresh, so nothing crosses from one user to another.
+      const sameUser = previous.userId === undefined || event.userId === previous.userId
       const absoluteExpiresAt = event.authenticate ? now + policy.absoluteTimeoutMs : previous.absoluteExpiresAt
       const record: SessionRecord<A> = {
         id: sameUser ? previous.id : event.sessionId,

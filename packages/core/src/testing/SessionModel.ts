@@ -322,7 +322,7 @@ export const runSteps = (steps: ReadonlyArray<Step>, options: Options): Effect.E
             expected.token = token
             expected.lastActivityAt = now
             if (current._tag === "Login") {
-              if (expected.userId !== current.user) expected.visits = 0
+              if (expected.userId !== undefined && expected.userId !== current.user) expected.visits = 0
               expected.userId = current.user
               expected.absoluteExpiresAt = now + ABSOLUTE
             }
