@@ -79,8 +79,9 @@ const duplicate: CookieValue = { _tag: "Duplicate" }
 /**
  * Finds the session cookie in a `Cookie` header. The name matches exactly and case-sensitively.
  *
- * Pairs are split on `;` and also on `,`, because some HTTP/2 stacks join split `Cookie` lines with a
- * comma. A token never contains either character.
+ * Pairs are split on `;` only. Splitting on `,` as well would read a cookie planted by a sibling
+ * subdomain, such as `lang=en,__Host-seshat=T`, as the session cookie `T`. HTTP/2 servers join split
+ * `Cookie` lines with `; `, as do Node's HTTP/1.1 server and Fetch, so no comma joining reaches here.
  *
  * @since 0.1.0
  * @category parsing
@@ -92,7 +93,7 @@ export const read = (header: string | null | undefined, name: string): CookieVal
   let start = 0
   while (start <= header.length) {
     let end = start
-    while (end < header.length && header[end] !== ";" && header[end] !== ",") end++
+    while (end < header.length && header[end] !== ";") end++
     const equals = header.indexOf("=", start)
     if (equals !== -1 && equals < end && header.slice(start, equals).trim() === name) {
       if (found !== undefined) return duplicate

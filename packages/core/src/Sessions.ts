@@ -264,22 +264,40 @@ export const make = <A, I>(
       return commands.decode(stored.value, token)
     })
 
-    const load = Effect.fnUntraced(function* (jar: CookieJar) {
-      const cached = slots.get(jar)
-      if (cached !== undefined) return cached
-
-      const observation = yield* observeRequest(jar)
+    // Turns an observation into the request's state. Dropping an expired or corrupt record is
+    // clean-up: a read-only context skips it (the store's TTL removes the record later), and a
+    // failed delete does not fail the request.
+    const settle = Effect.fnUntraced(function* (jar: CookieJar, observation: Machine.Observation<A>) {
       const now = yield* Clock.currentTimeMillis
       const next = Machine.observe(policy, observation, now)
       yield* logObservation(next.state, observation)
-      // Dropping an expired or corrupt record is clean-up: a read-only context skips it (the store's
-      // TTL removes the record later), and a failed delete does not fail the request.
       if (jar.writable && next.commands.length > 0) {
         yield* commands
           .run(jar, next.commands)
           .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
       }
-      const slot: RequestSlot<A> = { state: next.state, origin: "resumed", replaced: undefined }
+      return next.state
+    })
+
+    const load = Effect.fnUntraced(function* (jar: CookieJar) {
+      const cached = slots.get(jar)
+      if (cached !== undefined) {
+        // A request that holds its session past a deadline must see it expire, not renew it.
+        const state = cached.state
+        if (state._tag === "Active" && (yield* Clock.currentTimeMillis) >= SessionRecord.expiresAt(state.record)) {
+          cached.state = yield* settle(jar, {
+            _tag: "Found",
+            key: state.key,
+            token: state.token,
+            record: state.record,
+            version: state.version
+          })
+        }
+        return cached
+      }
+
+      const state = yield* settle(jar, yield* observeRequest(jar))
+      const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
       slots.set(jar, slot)
       return slot
     })

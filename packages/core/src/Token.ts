@@ -80,7 +80,8 @@ export const layerWebCrypto: Layer.Layer<TokenGenerator> = Layer.succeed(
  */
 export const layerTest = (seed = 1): Layer.Layer<TokenGenerator> =>
   Layer.sync(TokenGenerator, () => {
-    let counter = seed >>> 0
+    // 0 is the fixed point of xorshift32, so the seed is mixed with a constant and never left at 0.
+    let counter = (seed ^ 0x9e3779b9) >>> 0 || 0x9e3779b9
     return make((size) => {
       const bytes = new Uint8Array(size)
       for (let i = 0; i < size; i++) {

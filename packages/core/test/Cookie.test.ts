@@ -79,14 +79,12 @@ describe("Cookie.read", () => {
     assert.deepStrictEqual(oneEmpty, { _tag: "Duplicate" })
   })
 
-  // NOTE: splitting on commas also reads `lang=en,__Host-seshat=T`, one cookie whose value holds a
-  // comma, as the session cookie T, so a sibling subdomain can plant a token despite the __Host- prefix.
-  it("read splits comma-joined headers", () => {
-    const found = Cookie.read(`theme=dark, s=${token}`, "s")
-    const duplicate = Cookie.read(`s=${token}, s=${token}`, "s")
+  it("read does not split on commas", () => {
+    const planted = Cookie.read(`lang=en,s=${token}`, "s")
+    const joined = Cookie.read(`theme=dark, s=${token}`, "s")
 
-    assert.deepStrictEqual(found, { _tag: "Present", value: token })
-    assert.deepStrictEqual(duplicate, { _tag: "Duplicate" })
+    assert.deepStrictEqual(planted, { _tag: "Missing" })
+    assert.deepStrictEqual(joined, { _tag: "Missing" })
   })
 
   it("read of an empty value is Missing", () => {
