@@ -25,7 +25,10 @@ const manualClock = (start: number) => {
     monotonicTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
     sleep: () => Effect.void
   }
-  return { clock, advance: (ms: number) => void (now += ms) }
+  const advance = (ms: number) => {
+    now += ms
+  }
+  return { clock, advance }
 }
 
 const Data = Schema.Struct({ visits: Schema.Number })
@@ -139,7 +142,7 @@ describe("NextSessions.proxy", () => {
       })
     )
     const { sessions } = setup(down)
-    const token = "A".repeat(42) + "A"
+    const token = `${"A".repeat(42)}A`
 
     const response = await sessions.proxy(request(`${name}=${token}`))
 

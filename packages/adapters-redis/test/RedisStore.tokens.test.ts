@@ -51,7 +51,7 @@ describe("Redis contents", () => {
 
         assert.strictEqual(tokens.length, 2)
         for (const token of tokens) {
-          const bytes = Uint8Array.from(atob(token.replace(/-/g, "+").replace(/_/g, "/") + "="), (c) => c.charCodeAt(0))
+          const bytes = Uint8Array.from(atob(`${token.replace(/-/g, "+").replace(/_/g, "/")}=`), (c) => c.charCodeAt(0))
           const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
           assert.notInclude(dump, token)
           assert.notInclude(dump, hex)

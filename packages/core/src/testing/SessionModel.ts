@@ -349,7 +349,7 @@ export const runSteps = (steps: ReadonlyArray<Step>, options: Options): Effect.E
         }
         case "UnknownToken": {
           const before = inserts
-          const token = "Q".repeat(42) + "A"
+          const token = `${"Q".repeat(42)}A`
           const status = yield* sessions.read(jarFor(token))
           yield* expect(status._tag !== "Active", () => "an unknown token was served")
           yield* expect(inserts === before, () => "an unknown token created a record")
