@@ -21,7 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { TestClock } from "effect/testing"
-import { assert, describe, it } from "vitest"
+import { assert, describe } from "vitest"
 import {
   captureLogs,
   cookieFrom,
@@ -312,22 +312,46 @@ describe("Sessions.get", () => {
     })
   )
 
-  it("held jar past idle is expired", () =>
-    Vitest.run(
-      Effect.gen(function* () {
-        const harness = yield* setup()
-        const { cookie } = yield* start(harness)
-        const held = jarFor(cookie)
+  Vitest.effect("held jar idle boundary", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie, session } = yield* start(harness)
+      const early = jarFor(cookie, { writable: false })
+      const held = jarFor(cookie)
+      yield* harness.sessions.get(early)
+      yield* harness.sessions.get(held)
+
+      yield* TestClock.setTime(idle - 1)
+      const before = yield* harness.sessions.get(early)
+      yield* TestClock.setTime(idle)
+      const error = yield* Effect.flip(harness.sessions.get(held))
+      const later = yield* harness.sessions.read(jarFor(cookie))
+
+      assert.strictEqual(before.id, session.id)
+      assert.instanceOf(error, SessionExpired)
+      assert.strictEqual((error as SessionExpired).reason, "idle")
+      assert.notStrictEqual(later._tag, "Active")
+      assert.deepStrictEqual(held.setCookieHeaders(), [])
+    })
+  )
+
+  Vitest.effect("held jar past absolute is expired", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie } = yield* start(harness)
+      const held = jarFor(cookie)
+      for (let now = 0; now < absolute; now += 20 * minute) {
+        yield* TestClock.setTime(now)
         yield* harness.sessions.get(held)
-        yield* TestClock.setTime(idle)
+      }
 
-        const error = yield* Effect.flip(harness.sessions.get(held))
-        const later = yield* harness.sessions.read(jarFor(cookie))
+      yield* TestClock.setTime(absolute)
+      const error = yield* Effect.flip(harness.sessions.update(held, (data) => ({ ...data, visits: 1 })))
 
-        assert.instanceOf(error, SessionExpired)
-        assert.notStrictEqual(later._tag, "Active")
-      })
-    ))
+      assert.instanceOf(error, SessionExpired)
+      assert.strictEqual((error as SessionExpired).reason, "absolute")
+    })
+  )
 
   Vitest.effect("get after store retention is unknown", () =>
     Effect.gen(function* () {
