@@ -25,7 +25,11 @@ export interface Policy {
   readonly renewalIntervalMs: number
   /** Maximum size of the encoded session record, in bytes. */
   readonly maxSize: number
-  /** How far in the future a stored timestamp may lie before the record counts as corrupt. */
+  /**
+   * How far in the future a stored timestamp may lie before the record counts as corrupt. The
+   * default, 15 minutes, lets sessions survive a server clock stepped back by NTP or after a VM
+   * resumes; within it, activity never moves backwards and nothing is extended.
+   */
   readonly clockSkewMs: number
   /** Deadline for each store call; past it the operation fails with `StoreUnavailable`. */
   readonly storeTimeoutMs: number
@@ -121,7 +125,7 @@ export const make = (options: PolicyOptions = {}): Result.Result<Policy, Session
     ["idleTimeout", merged.idleTimeout, undefined],
     ["absoluteTimeout", merged.absoluteTimeout, undefined],
     ["renewalInterval", merged.renewalInterval, undefined],
-    ["clockSkew", merged.clockSkew, Duration.minutes(1)],
+    ["clockSkew", merged.clockSkew, Duration.minutes(15)],
     ["storeTimeout", merged.storeTimeout, Duration.seconds(2)],
     ["expiredRetention", merged.expiredRetention, Duration.hours(1)]
   ] as const

@@ -195,16 +195,17 @@ export const observe = <A>(policy: Policy, observation: Observation<A>, now: num
   }
 }
 
-// A record whose timestamps lie beyond the clock (plus the allowed skew), or whose deadlines reach
-// past what the policy could ever have granted, was not written by this core's rules.
+// A record stamped later than the clock allows (plus the skew), or whose fields contradict each
+// other, was not written by these rules. Stored deadlines are not compared with the current policy:
+// a session keeps the deadlines it was given, even after the policy is shortened.
 const isStampedInFuture = (policy: Policy, record: SessionRecord<unknown>, now: number): boolean => {
   const limit = now + policy.clockSkewMs
   return (
     record.createdAt > limit ||
     record.lastActivityAt > limit ||
     (record.authenticatedAt !== undefined && record.authenticatedAt > limit) ||
-    record.absoluteExpiresAt > limit + policy.absoluteTimeoutMs ||
-    record.idleExpiresAt > limit + policy.idleTimeoutMs
+    record.lastActivityAt < record.createdAt ||
+    record.idleExpiresAt > record.absoluteExpiresAt
   )
 }
 

@@ -322,7 +322,13 @@ export const make = <A, I>(
         return
       }
       const error = outcome.failure
-      if (error._tag === "StoreUnavailable") return yield* error
+      if (error._tag === "StoreUnavailable") {
+        // The session loaded and is valid, so the request goes on; the next request renews it.
+        yield* Effect.logWarning("session renewal skipped: store unavailable").pipe(
+          Effect.annotateLogs({ sessionId: slot.state.record.id })
+        )
+        return
+      }
       if (error._tag === "StoreError" && error.reason === "Gone") {
         // Logged out or revoked by another request since this one loaded it.
         slot.state = absent

@@ -31,7 +31,7 @@ describe("Policy", () => {
     assert.strictEqual(policy.absoluteTimeoutMs, 90 * day)
     assert.strictEqual(policy.renewalIntervalMs, day)
     assert.strictEqual(policy.maxSize, 4096)
-    assert.strictEqual(policy.clockSkewMs, minute)
+    assert.strictEqual(policy.clockSkewMs, 15 * minute)
     assert.strictEqual(policy.storeTimeoutMs, 2000)
     assert.strictEqual(policy.expiredRetentionMs, hour)
     assert.strictEqual(policy.maxUpdateAttempts, 5)

@@ -24,7 +24,7 @@ const makePolicy = (options: Policy.PolicyOptions): Policy.Policy => {
   return result.success
 }
 
-// 30 minutes idle, 12 hours absolute, renewal at most once a minute, 1 minute of clock skew.
+// 30 minutes idle, 12 hours absolute, renewal at most once a minute, 15 minutes of clock skew.
 const policy = makePolicy(Policy.asvsLevel2)
 const idle = policy.idleTimeoutMs
 const absolute = policy.absoluteTimeoutMs
@@ -108,7 +108,7 @@ const observationFor = (tag: string, when: string): SessionMachine.Observation<D
         case "the absolute deadline passed":
           return found({ ...fresh, createdAt: start - absolute, absoluteExpiresAt: start, idleExpiresAt: start })
         case "the idle deadline passed":
-          return found({ ...fresh, lastActivityAt: start - idle, idleExpiresAt: start })
+          return found({ ...fresh, createdAt: start - idle, lastActivityAt: start - idle, idleExpiresAt: start })
         case "both deadlines ahead":
           return found(fresh)
       }
@@ -285,11 +285,9 @@ describe("SessionMachine.observe", () => {
     const now = 5 * hour
     const { record } = activeAt(now)
     const stamped: Record<string, SessionRecord<Data>> = {
-      createdAt: { ...record, createdAt: now + hour },
+      createdAt: { ...record, createdAt: now + hour, lastActivityAt: now + hour },
       lastActivityAt: { ...record, lastActivityAt: now + hour },
-      authenticatedAt: { ...record, authenticatedAt: now + hour },
-      idleExpiresAt: { ...record, idleExpiresAt: now + skew + idle + 1 },
-      absoluteExpiresAt: { ...record, absoluteExpiresAt: now + skew + absolute + 1 }
+      authenticatedAt: { ...record, authenticatedAt: now + hour }
     }
 
     for (const [field, future] of Object.entries(stamped)) {
@@ -300,15 +298,52 @@ describe("SessionMachine.observe", () => {
     }
   })
 
+  it("observe inconsistent record is corrupt", () => {
+    const now = 5 * hour
+    const { record } = activeAt(now)
+    const inconsistent: Record<string, SessionRecord<Data>> = {
+      "activity before creation": { ...record, lastActivityAt: record.createdAt - 1 },
+      "idle deadline past absolute": { ...record, idleExpiresAt: record.absoluteExpiresAt + 1 }
+    }
+
+    for (const [name, bad] of Object.entries(inconsistent)) {
+      const result = SessionMachine.observe(policy, found(bad), now)
+
+      assert.deepStrictEqual(result.state, { _tag: "Invalid", reason: "corrupt" }, name)
+    }
+  })
+
+  it("observe keeps deadlines of a shortened policy", () => {
+    const now = 5 * hour
+    const { record } = activeAt(now)
+    const shorter = Policy.make({ idleTimeout: "5 minutes", absoluteTimeout: "1 hour", renewalInterval: "1 minute" })
+    assert.isTrue(Result.isSuccess(shorter))
+
+    const result = SessionMachine.observe(Result.getOrThrow(shorter), found(record), now)
+
+    assert.strictEqual(result.state._tag, "Active")
+  })
+
   it("observe clock skew boundary", () => {
     const now = 5 * hour
     const { record } = activeAt(now)
+    const at = (stamp: number) => ({ ...record, createdAt: stamp, lastActivityAt: stamp })
 
-    const within = SessionMachine.observe(policy, found({ ...record, createdAt: now + skew }), now)
-    const beyond = SessionMachine.observe(policy, found({ ...record, createdAt: now + skew + 1 }), now)
+    const within = SessionMachine.observe(policy, found(at(now + skew)), now)
+    const beyond = SessionMachine.observe(policy, found(at(now + skew + 1)), now)
 
     assert.strictEqual(within.state._tag, "Active")
     assert.deepStrictEqual(beyond.state, { _tag: "Invalid", reason: "corrupt" })
+  })
+
+  it("observe survives a 10 minute step back", () => {
+    const { record } = activeAt(hour)
+
+    const result = SessionMachine.observe(policy, found(record), hour - 10 * minute)
+    const touched = SessionMachine.transition(policy, result.state, { _tag: "Touch" }, hour - 10 * minute)
+
+    assert.strictEqual(result.state._tag, "Active")
+    assert.deepStrictEqual(touched.commands, [])
   })
 
   it("observe tolerates a clock step back", () => {

@@ -995,9 +995,10 @@ describe("Sessions store outage", () => {
       yield* TestClock.setTime(renewal)
       const jar = jarFor(cookie)
 
-      const error = yield* Effect.flip(harness.sessions.read(jar))
+      // The session loaded, so the request is served; only its renewal waits for the next request.
+      const status = yield* harness.sessions.read(jar)
 
-      assert.instanceOf(error, StoreUnavailable)
+      assert.strictEqual(status._tag, "Active")
       assert.deepStrictEqual(jar.setCookieHeaders(), [])
     })
   )
