@@ -5,8 +5,8 @@ import { VisitPanel } from "./visit-panel"
 // The page reads the request's cookie, so it renders on every request.
 export const dynamic = "force-dynamic"
 
-// "2026-12-04T12:40:57.961Z" becomes "12:40:57 UTC".
-const clockTime = (iso: string): string => `${iso.slice(11, 19)} UTC`
+// "2026-12-04T12:40:57.961Z" becomes "2026-12-04 12:40:57 UTC".
+const clockTime = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
 
 const describe = (state: SessionState): string => {
   switch (state.state) {

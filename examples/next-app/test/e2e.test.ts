@@ -25,6 +25,9 @@ const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next")
 const COOKIE_NAME = "__Host-seshat"
 const IDLE_TIMEOUT_MS = 10 * 60_000
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
+// The page re-renders its status line after the Server Action returns, which can take a moment on a
+// loaded machine, so polls get longer than vitest's one-second default.
+const POLL = { timeout: 10_000 }
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -164,8 +167,13 @@ afterAll(async () => {
 /**
  * Runs `body` with a fresh browser context and page, and fails the test on any uncaught page error.
  */
-const withPage = async (body: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> => {
-  const context = await browser.newContext({ baseURL: server.baseUrl })
+const withPage = async (
+  body: (page: Page, context: BrowserContext) => Promise<void>,
+  baseURL = server.baseUrl
+): Promise<void> => {
+  const context = await browser.newContext({ baseURL })
+  // Fails a missing element in 10 s rather than Playwright's default 30 s.
+  context.setDefaultTimeout(10_000)
   const page = await context.newPage()
   const pageErrors: Array<string> = []
   page.on("pageerror", (error) => pageErrors.push(error.message))
@@ -259,9 +267,25 @@ describe("example app in Chromium", () => {
       expect(cookie!.path).toBe("/")
       // A host-only cookie: Playwright reports no leading dot for a cookie without a Domain attribute.
       expect(cookie!.domain).toBe("127.0.0.1")
-      await expect.poll(() => statusState(page)).toBe("active")
+      await expect.poll(() => statusState(page), POLL).toBe("active")
       expect(await page.getByTestId("session-status").getAttribute("data-session-id")).toBe(visit.sessionId)
     })
+  })
+
+  it("localhost also gets the Secure cookie", async () => {
+    // Chromium treats http://localhost as a secure context, like http://127.0.0.1, so it stores the
+    // Secure __Host- cookie over plain HTTP there too.
+    const localhost = server.baseUrl.replace("127.0.0.1", "localhost")
+    await withPage(async (page, context) => {
+      const visit = await visitHome(page)
+
+      expect(visit.origin).toBe("created")
+      const cookie = await sessionCookie(context)
+      expect(cookie?.domain).toBe("localhost")
+      expect(cookie?.secure).toBe(true)
+      const second = await visitHome(page, "reload")
+      expect(second.sessionId).toBe(visit.sessionId)
+    }, localhost)
   })
 
   it("reload resumes the same session", async () => {
@@ -276,6 +300,8 @@ describe("example app in Chromium", () => {
       expect(second.sessionId).toBe(first.sessionId)
       expect(second.visits).toBe(2)
       expect(secondCookie?.value).toBe(firstCookie?.value)
+      // The Server Action refreshes the page, so the server-rendered status shows the new count too.
+      await expect.poll(() => page.getByTestId("session-status").textContent(), POLL).toContain("with 2 visits")
       // The Route Handler reads from the same store as the page and its Server Actions.
       const state = await getSession(context)
       expect(state.state).toBe("active")
@@ -294,7 +320,7 @@ describe("example app in Chromium", () => {
       await page.getByTestId("session-ended").waitFor()
 
       expect(await sessionCookie(context)).toBeUndefined()
-      await expect.poll(() => statusState(page)).toBe("absent")
+      await expect.poll(() => statusState(page), POLL).toBe("absent")
       expect((await getSession(context)).state).toBe("absent")
       // The record is gone from the store too: the old token is now unknown.
       await plantCookie(context, token!)
@@ -320,7 +346,7 @@ describe("example app in Chromium", () => {
         const cookie = await sessionCookie(context)
         expect(cookie?.value).toMatch(TOKEN_SHAPE)
         expect(cookie?.value).not.toBe(presented)
-        await expect.poll(() => statusState(page)).toBe("active")
+        await expect.poll(() => statusState(page), POLL).toBe("active")
       })
     }
   })
@@ -365,6 +391,9 @@ describe("example app in Chromium", () => {
         const response = await context.request.get("/api/session")
         expect(response.status()).toBe(503)
         expect(response.headers()["set-cookie"]).toBeUndefined()
+        // The server render fails rather than rendering "no session".
+        const html = await context.request.get("/")
+        expect(await html.text()).not.toContain('data-state="absent"')
         await page.reload()
         await page.getByTestId("page-error").waitFor()
         expect(await page.getByTestId("session-status").count()).toBe(0)
