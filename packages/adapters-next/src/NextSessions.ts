@@ -6,7 +6,9 @@
  * export const sessions = NextSessions.make({
  *   schema: Schema.Struct({ visits: Schema.Number }),
  *   initial: () => ({ visits: 0 }),
- *   store: layerMemory({ globalKey: "app" })
+ *   store: layerMemory(),
+ *   // One instance per process, shared by every route bundle.
+ *   globalKey: "my-app"
  * })
  *
  * // app/page.tsx (Server Component): read-only
@@ -128,7 +130,32 @@ const isTagged = (error: unknown, tag: string): boolean =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => {
+export const make = <A, I>(options: Options<A, I>): NextSessions<A> => {
+  if (options.globalKey === undefined) return build(options)
+  // Next.js evaluates a module once per route bundle and again after each hot reload, so without a
+  // shared instance every route would get its own runtime, store connections and memory store.
+  const slot = Symbol.for(`@seshat/adapters-next/${options.globalKey}`)
+  const global = globalThis as { [slot]?: NextSessions<unknown> }
+  global[slot] ??= build(options) as NextSessions<unknown>
+  return global[slot] as NextSessions<A>
+}
+
+/**
+ * Options of `make`: the manager's options, plus where to keep the instance.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<A, I> extends SessionManager.Options<A, I> {
+  /**
+   * Name under which the instance is kept on `globalThis`, so every route bundle of the process
+   * shares one manager and one store. Recommended for every Next.js app. The first call with a name
+   * wins: later calls with the same name return that instance and ignore their other options.
+   */
+  readonly globalKey?: string | undefined
+}
+
+const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => {
   const manager = SessionManager.make(options)
   // React's cache gives one read-only jar per Server Component render, so several components
   // reading the session share one store read. Outside a render it runs every time.
