@@ -1,22 +1,13 @@
-import { layerRedis } from "@seshat/adapters-redis"
-import * as Sessions from "@seshat/core/Sessions"
 import { Vitest } from "@seshat/core/testing"
-import * as Token from "@seshat/core/Token"
-import * as WebCookies from "@seshat/core/WebCookies"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
-import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
 import { afterEach, assert, beforeEach, describe, it } from "vitest"
+import { cookieOf, RedisSessions, request, sessionsOver } from "./fixtures.js"
 import { type RedisServer, startRedis } from "./server.js"
-
-const Data = Schema.Struct({ visits: Schema.Number })
-class FaultSessions extends Context.Service<FaultSessions, Sessions.Sessions<typeof Data.Type>>()(
-  "test/FaultSessions"
-) {}
 
 let server: RedisServer
 
@@ -29,16 +20,10 @@ afterEach(async () => {
 })
 
 const sessionsLayer = () =>
-  Sessions.layer(FaultSessions, {
-    schema: Data,
-    initial: () => ({ visits: 0 }),
-    policy: { storeTimeout: "500 millis", renewalInterval: "1 minute" }
-  }).pipe(Layer.provide(Layer.merge(layerRedis({ url: server.url, maxReconnectDelayMs: 100 }), Token.layerTest())))
-
-const request = (cookie?: string) =>
-  WebCookies.fromRequest(new Request("http://127.0.0.1/", cookie === undefined ? {} : { headers: { cookie } }))
-
-const cookieOf = (jar: WebCookies.WebCookieJar) => jar.setCookieHeaders()[0]!.split(";")[0]!
+  sessionsOver(server.url, {
+    policy: { storeTimeout: "500 millis", renewalInterval: "1 minute" },
+    connection: { maxReconnectDelayMs: 100 }
+  })
 
 // Retries an operation until the store answers again, within a bound, while the client reconnects.
 const untilAvailable = <A, E>(self: Effect.Effect<A, E>) =>
@@ -55,7 +40,7 @@ describe("Redis faults", () => {
   it("stopped server is unavailable, not absent", () =>
     Vitest.run(
       Effect.gen(function* () {
-        const sessions = yield* FaultSessions
+        const sessions = yield* RedisSessions
         const first = request()
         yield* sessions.ensure(first)
         const cookie = cookieOf(first)
@@ -82,7 +67,7 @@ describe("Redis faults", () => {
     () =>
       Vitest.run(
         Effect.gen(function* () {
-          const sessions = yield* FaultSessions
+          const sessions = yield* RedisSessions
           const first = request()
           yield* sessions.ensure(first)
           const cookie = cookieOf(first)
@@ -113,7 +98,7 @@ describe("Redis faults", () => {
     () =>
       Vitest.run(
         Effect.gen(function* () {
-          const sessions = yield* FaultSessions
+          const sessions = yield* RedisSessions
           const first = request()
           yield* sessions.ensure(first)
           const cookie = cookieOf(first)
@@ -144,7 +129,7 @@ describe("Redis faults", () => {
         Effect.gen(function* () {
           yield* Effect.promise(() => server.stop())
           const context = yield* Layer.build(sessionsLayer())
-          const sessions = Context.get(context, FaultSessions)
+          const sessions = Context.get(context, RedisSessions)
 
           const down = yield* Effect.result(sessions.ensure(request()))
           yield* Effect.promise(() => server.start())

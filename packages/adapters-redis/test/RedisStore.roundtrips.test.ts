@@ -1,20 +1,9 @@
-import { layerRedis } from "@seshat/adapters-redis"
-import * as Sessions from "@seshat/core/Sessions"
 import { Vitest } from "@seshat/core/testing"
-import * as Token from "@seshat/core/Token"
-import * as WebCookies from "@seshat/core/WebCookies"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { RedisSessions, request, sessionsOver } from "./fixtures.js"
 import { type RedisServer, startRedis } from "./server.js"
-
-const Data = Schema.Struct({ visits: Schema.Number })
-class CountedSessions extends Context.Service<CountedSessions, Sessions.Sessions<typeof Data.Type>>()(
-  "test/CountedSessions"
-) {}
 
 let server: RedisServer
 
@@ -48,14 +37,11 @@ const measure = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     return yield* Effect.promise(commandCalls)
   })
 
-const request = (cookie?: string) =>
-  WebCookies.fromRequest(new Request("http://127.0.0.1/", cookie === undefined ? {} : { headers: { cookie } }))
-
 describe("Redis round trips", () => {
   it("one command per validate, renewal and update", () =>
     Vitest.run(
       Effect.gen(function* () {
-        const sessions = yield* CountedSessions
+        const sessions = yield* RedisSessions
         const first = request()
         yield* sessions.ensure(first)
         const cookie = first.setCookieHeaders()[0]!.split(";")[0]!
@@ -73,14 +59,6 @@ describe("Redis round trips", () => {
         assert.deepStrictEqual(validate, { hgetall: 1 })
         assert.deepStrictEqual(renew, { hgetall: 1, evalsha: 1 })
         assert.deepStrictEqual(update, { evalsha: 1 })
-      }).pipe(
-        Effect.provide(
-          Sessions.layer(CountedSessions, {
-            schema: Data,
-            initial: () => ({ visits: 0 }),
-            policy: { renewalInterval: "1 minute" }
-          }).pipe(Layer.provide(Layer.merge(layerRedis({ url: server.url }), Token.layerTest())))
-        )
-      )
+      }).pipe(Effect.provide(sessionsOver(server.url, { policy: { renewalInterval: "1 minute" } })))
     ))
 })

@@ -1,19 +1,9 @@
-import { layerRedis } from "@seshat/adapters-redis"
-import * as Sessions from "@seshat/core/Sessions"
 import { Vitest } from "@seshat/core/testing"
 import * as Token from "@seshat/core/Token"
-import * as WebCookies from "@seshat/core/WebCookies"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { RedisSessions, request, sessionsOver } from "./fixtures.js"
 import { type RedisServer, startRedis } from "./server.js"
-
-const Data = Schema.Struct({ visits: Schema.Number })
-class TokenSessions extends Context.Service<TokenSessions, Sessions.Sessions<typeof Data.Type>>()(
-  "test/TokenSessions"
-) {}
 
 let server: RedisServer
 
@@ -29,10 +19,10 @@ describe("Redis contents", () => {
   it("never hold a token", () =>
     Vitest.run(
       Effect.gen(function* () {
-        const sessions = yield* TokenSessions
+        const sessions = yield* RedisSessions
         const tokens: Array<string> = []
         for (const user of ["alice", undefined]) {
-          const jar = WebCookies.fromRequest(new Request("http://127.0.0.1/"))
+          const jar = request()
           yield* user === undefined ? sessions.ensure(jar) : sessions.login(jar, user)
           tokens.push(jar.setCookieHeaders()[0]!.split(";")[0]!.split("=")[1]!)
         }
@@ -57,12 +47,6 @@ describe("Redis contents", () => {
           assert.notInclude(dump, hex)
           assert.notInclude(dump, btoa(String.fromCharCode(...bytes)).replace(/=+$/, ""))
         }
-      }).pipe(
-        Effect.provide(
-          Sessions.layer(TokenSessions, { schema: Data, initial: () => ({ visits: 0 }) }).pipe(
-            Layer.provide(Layer.merge(layerRedis({ url: server.url }), Token.layerWebCrypto))
-          )
-        )
-      )
+      }).pipe(Effect.provide(sessionsOver(server.url, { tokens: Token.layerWebCrypto })))
     ))
 })
