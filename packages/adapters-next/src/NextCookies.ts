@@ -9,7 +9,8 @@ import type { CookieJar } from "@seshat/core/CookieJar"
 import { CookieNotWritable } from "@seshat/core/SessionError"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { cookies } from "next/headers.js"
+import * as Cookie from "@seshat/core/Cookie"
+import { cookies, headers } from "next/headers.js"
 
 /**
  * The options Next's cookie stores accept on `set`.
@@ -60,11 +61,11 @@ const writableJars = new WeakMap<NextCookieStore, NextCookieJar>()
  * @since 0.1.0
  * @category constructors
  */
-export const jarOf = (store: NextCookieStore, writable: boolean): NextCookieJar => {
+export const jarOf = (store: NextCookieStore, writable: boolean, header?: string | null): NextCookieJar => {
   const jars = writable ? writableJars : readOnlyJars
   const existing = jars.get(store)
   if (existing !== undefined) return existing
-  const jar = make(store, writable)
+  const jar = make(store, writable, store, header)
   jars.set(store, jar)
   return jar
 }
@@ -77,8 +78,10 @@ export const jarOf = (store: NextCookieStore, writable: boolean): NextCookieJar 
  * @since 0.1.0
  * @category constructors
  */
-export const current = async (writable: boolean): Promise<NextCookieJar> =>
-  jarOf((await cookies()) as unknown as NextCookieStore, writable)
+export const current = async (writable: boolean): Promise<NextCookieJar> => {
+  const [store, requestHeaders] = await Promise.all([cookies(), headers()])
+  return jarOf(store as unknown as NextCookieStore, writable, requestHeaders.get("cookie"))
+}
 
 /**
  * The jar of the current request as an Effect, for apps that run their own session service.
@@ -93,21 +96,29 @@ export const currentEffect = (writable: boolean): Effect.Effect<NextCookieJar> =
  * Creates a jar. Writes go to `writeTo`, which defaults to the store it reads; proxy reads the
  * request's cookies and writes the response's.
  *
+ * Next keys cookies by name, so a store shows one of two cookies with the same name. The raw
+ * `Cookie` header, when given, is checked for such duplicates, which make the request ambiguous
+ * (no session) rather than letting Next pick one.
+ *
  * Next merges a cookie written by proxy into the same request's store, and after a delete it keeps
  * the name with an empty value, so an empty value reads as no cookie.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (store: NextCookieStore, writable: boolean, writeTo: NextCookieStore = store): NextCookieJar => {
+export const make = (
+  store: NextCookieStore,
+  writable: boolean,
+  writeTo: NextCookieStore = store,
+  header?: string | null
+): NextCookieJar => {
   let written = false
   return {
     writable,
     hasWritten: () => written,
-    // NOTE: Next keys request cookies by name, so two cookies with the session name collapse into one
-    // here and the duplicate check of the Web adapter cannot run.
     read: (name) =>
       Effect.sync(() => {
+        if (Cookie.read(header, name)._tag === "Duplicate") return { _tag: "Duplicate" }
         const value = store.get(name)?.value
         return value === undefined || value === "" ? { _tag: "Missing" } : { _tag: "Present", value }
       }),

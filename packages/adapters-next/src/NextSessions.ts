@@ -187,7 +187,8 @@ const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => 
     const jar = NextCookies.make(
       request.cookies as unknown as NextCookies.NextCookieStore,
       true,
-      response.cookies as unknown as NextCookies.NextCookieStore
+      response.cookies as unknown as NextCookies.NextCookieStore,
+      request.headers.get("cookie")
     )
     try {
       await manager.read(jar)

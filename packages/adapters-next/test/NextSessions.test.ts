@@ -102,6 +102,17 @@ describe("NextSessions.proxy", () => {
     expect(sessionCookies(response)).toHaveLength(0)
   })
 
+  it("ignores duplicated session cookies", async () => {
+    const { sessions, time, start } = setup()
+    const cookie = await start()
+    const other = await start()
+    time.advance(2 * MINUTE)
+
+    const response = await sessions.proxy(request(`${cookie}; ${other}`))
+
+    expect(sessionCookies(response)).toHaveLength(0)
+  })
+
   it("skips Server Action posts", async () => {
     const { sessions, time, start } = setup()
     const cookie = await start()
