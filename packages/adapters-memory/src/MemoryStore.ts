@@ -111,6 +111,7 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
   }
 
   return SessionStore.of({
+    inProcess: true,
     get: (key) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const entry = live(key, now)

@@ -116,12 +116,11 @@ export const make = (
   return {
     writable,
     hasWritten: () => written,
-    read: (name) =>
-      Effect.sync(() => {
-        if (Cookie.read(header, name)._tag === "Duplicate") return { _tag: "Duplicate" }
-        const value = store.get(name)?.value
-        return value === undefined || value === "" ? { _tag: "Missing" } : { _tag: "Present", value }
-      }),
+    read: (name) => {
+      if (Cookie.read(header, name)._tag === "Duplicate") return { _tag: "Duplicate" }
+      const value = store.get(name)?.value
+      return value === undefined || value === "" ? { _tag: "Missing" } : { _tag: "Present", value }
+    },
     write: (options, write) =>
       Effect.try({
         try: () => {

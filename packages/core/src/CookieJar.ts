@@ -15,8 +15,11 @@ import type { CookieNotWritable } from "./SessionError.js"
  * @category models
  */
 export interface CookieJar {
-  /** Reads the cookie the request presented, or the value written earlier in the same request. */
-  readonly read: (name: string) => Effect.Effect<Cookie.CookieValue>
+  /**
+   * Reads the cookie the request presented, or the value written earlier in the same request.
+   * Synchronous, because it runs on every request and every adapter has the headers at hand.
+   */
+  readonly read: (name: string) => Cookie.CookieValue
   /**
    * Whether this context can send a `Set-Cookie`. A read-only jar (a Server Component render) never
    * receives a write: the service skips renewals and fails operations that need a new cookie.

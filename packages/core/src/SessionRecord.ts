@@ -28,69 +28,88 @@ export interface SessionRecord<A> {
   readonly flash: string | undefined
 }
 
-const Millis = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
+const isMillis = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+
+const isOptional = <T>(value: unknown, guard: (value: unknown) => value is T): value is T | undefined =>
+  value === undefined || guard(value)
+
+const isString = (value: unknown): value is string => typeof value === "string"
 
 /**
  * Builds the JSON codec of a record around the app's data Schema.
+ *
+ * The envelope (ids and timestamps) is checked by hand and only the app's data goes through its
+ * Schema, because a record is decoded on every request and a Schema for the envelope would double
+ * the cost. Only known fields are read, so extra or prototype keys in stored JSON change nothing.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const codec = <A, I>(data: Schema.Codec<A, I>) => {
-  const Record = Schema.Struct({
-    id: Schema.String,
-    userId: Schema.optionalKey(Schema.String),
-    data,
-    createdAt: Millis,
-    authenticatedAt: Schema.optionalKey(Millis),
-    lastActivityAt: Millis,
-    idleExpiresAt: Millis,
-    absoluteExpiresAt: Millis,
-    flash: Schema.optionalKey(Schema.String)
-  })
-  const Json = Schema.fromJsonString(Record)
-  const decodeJson = Schema.decodeUnknownResult(Json)
-  const encodeJson = Schema.encodeResult(Json)
-  const encodeData = Schema.encodeUnknownResult(data)
+  const decodeData = Schema.decodeUnknownResult(data)
+  const encodeData = Schema.encodeResult(data)
 
-  return {
-    /** Decodes stored text. Any failure, from bad JSON to a wrong field type, gives a `Failure`. */
-    decode: (text: string): Result.Result<SessionRecord<A>, string> => {
-      const decoded = decodeJson(text)
-      if (Result.isFailure(decoded)) return Result.fail(decoded.failure.message)
-      const value = decoded.success
-      return Result.succeed({
-        id: value.id,
-        userId: value.userId,
-        data: value.data,
-        createdAt: value.createdAt,
-        authenticatedAt: value.authenticatedAt,
-        lastActivityAt: value.lastActivityAt,
-        idleExpiresAt: value.idleExpiresAt,
-        absoluteExpiresAt: value.absoluteExpiresAt,
-        flash: value.flash
-      })
-    },
-    /** Encodes a record as stored text. Fails when the data does not encode with its Schema. */
-    encode: (record: SessionRecord<A>): Result.Result<string, string> => {
-      const encoded = encodeJson({
+  const decode = (text: string): Result.Result<SessionRecord<A>, string> => {
+    let raw: Record<string, unknown>
+    try {
+      raw = JSON.parse(text)
+    } catch {
+      return Result.fail("the stored value is not JSON")
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      return Result.fail("the stored value is not a JSON object")
+    }
+    if (
+      !isString(raw.id) ||
+      !isOptional(raw.userId, isString) ||
+      !isMillis(raw.createdAt) ||
+      !isOptional(raw.authenticatedAt, isMillis) ||
+      !isMillis(raw.lastActivityAt) ||
+      !isMillis(raw.idleExpiresAt) ||
+      !isMillis(raw.absoluteExpiresAt) ||
+      !isOptional(raw.flash, isString)
+    ) {
+      return Result.fail("the stored record has missing or mistyped fields")
+    }
+    const decoded = decodeData(raw.data)
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure.message)
+    return Result.succeed({
+      id: raw.id,
+      userId: raw.userId,
+      data: decoded.success,
+      createdAt: raw.createdAt,
+      authenticatedAt: raw.authenticatedAt,
+      lastActivityAt: raw.lastActivityAt,
+      idleExpiresAt: raw.idleExpiresAt,
+      absoluteExpiresAt: raw.absoluteExpiresAt,
+      flash: raw.flash
+    })
+  }
+
+  const encode = (record: SessionRecord<A>): Result.Result<string, string> => {
+    const encoded = encodeData(record.data)
+    if (Result.isFailure(encoded)) return Result.fail(encoded.failure.message)
+    return Result.succeed(
+      JSON.stringify({
         id: record.id,
-        ...(record.userId === undefined ? {} : { userId: record.userId }),
-        data: record.data,
+        userId: record.userId,
+        data: encoded.success,
         createdAt: record.createdAt,
-        ...(record.authenticatedAt === undefined ? {} : { authenticatedAt: record.authenticatedAt }),
+        authenticatedAt: record.authenticatedAt,
         lastActivityAt: record.lastActivityAt,
         idleExpiresAt: record.idleExpiresAt,
         absoluteExpiresAt: record.absoluteExpiresAt,
-        ...(record.flash === undefined ? {} : { flash: record.flash })
+        flash: record.flash
       })
-      return Result.isFailure(encoded) ? Result.fail(encoded.failure.message) : Result.succeed(encoded.success)
-    },
-    /** Checks that a data value encodes, without building a record. */
-    validateData: (value: A): Result.Result<A, string> => {
-      const encoded = encodeData(value)
-      return Result.isFailure(encoded) ? Result.fail(encoded.failure.message) : Result.succeed(value)
-    }
+    )
+  }
+
+  return {
+    /** Decodes stored text. Any failure, from bad JSON to a wrong field type, gives a `Failure`. */
+    decode,
+    /** Encodes a record as stored text. Fails when the data does not encode with its Schema. */
+    encode
   }
 }
 

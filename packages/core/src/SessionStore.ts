@@ -92,5 +92,11 @@ export class SessionStore extends Context.Service<
      * not returned, and the store drops them from its index.
      */
     readonly listByUser: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, StoreError>
+    /**
+     * Whether the store answers in-process, without I/O, so that no call can hang. The service then
+     * skips the store timeout, which costs more than such a call. Leave it unset for any store
+     * that talks to a server.
+     */
+    readonly inProcess?: boolean | undefined
   }
 >()("@seshat/core/SessionStore") {}

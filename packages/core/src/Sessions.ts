@@ -252,89 +252,118 @@ export const make = <A, I>(
       return Effect.void
     }
 
-    const observeRequest = Effect.fnUntraced(function* (jar: CookieJar) {
-      const cookie = yield* jar.read(policy.cookie.name)
-      if (cookie._tag === "Missing") return { _tag: "NoCookie" } as const
-      if (cookie._tag === "Duplicate") return { _tag: "Ambiguous" } as const
-      // The shape check runs before any hashing or store access, so junk never reaches the store.
-      if (!Token.isWellFormed(cookie.value)) return { _tag: "Malformed" } as const
+    // Reads the cookie and, for a well-formed token, the store. The shape check runs before any
+    // hashing or store access, so junk never reaches the store.
+    const observeRequest = (jar: CookieJar): Effect.Effect<Machine.Observation<A>, StoreUnavailable> => {
+      const cookie = jar.read(policy.cookie.name)
+      if (cookie._tag === "Missing") return Effect.succeed({ _tag: "NoCookie" })
+      if (cookie._tag === "Duplicate") return Effect.succeed({ _tag: "Ambiguous" })
+      if (!Token.isWellFormed(cookie.value)) return Effect.succeed({ _tag: "Malformed" })
       const token = Redacted.make(cookie.value)
-      const stored = yield* commands.get(Token.storeKey(token))
-      if (Option.isNone(stored)) return { _tag: "NotFound" } as const
-      return commands.decode(stored.value, token)
-    })
+      return Effect.map(commands.get(Token.storeKey(token)), (stored) =>
+        Option.isNone(stored) ? { _tag: "NotFound" } : commands.decode(stored.value, token)
+      )
+    }
 
     // Turns an observation into the request's state. Dropping an expired or corrupt record is
     // clean-up: a read-only context skips it (the store's TTL removes the record later), and a
     // failed delete does not fail the request.
-    const settle = Effect.fnUntraced(function* (jar: CookieJar, observation: Machine.Observation<A>) {
-      const now = yield* Clock.currentTimeMillis
-      const next = Machine.observe(policy, observation, now)
-      yield* logObservation(next.state, observation)
-      if (jar.writable && next.commands.length > 0) {
-        yield* commands
-          .run(jar, next.commands)
-          .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
-      }
-      return next.state
-    })
+    const settle = (jar: CookieJar, observation: Machine.Observation<A>): Effect.Effect<Machine.State<A>> =>
+      Effect.clockWith((clock) => {
+        const next = Machine.observe(policy, observation, clock.currentTimeMillisUnsafe())
+        // The common cases (a valid session, no cookie, an unknown token) need no effect at all.
+        if (next.commands.length === 0 && next.state._tag !== "Expired") return Effect.succeed(next.state)
+        const cleanUp =
+          jar.writable && next.commands.length > 0
+            ? commands
+                .run(jar, next.commands)
+                .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
+            : Effect.void
+        return logObservation(next.state, observation).pipe(Effect.andThen(cleanUp), Effect.as(next.state))
+      })
 
-    const load = Effect.fnUntraced(function* (jar: CookieJar) {
+    const newSlot =
+      (jar: CookieJar) =>
+      (state: Machine.State<A>): RequestSlot<A> => {
+        const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
+        slots.set(jar, slot)
+        return slot
+      }
+
+    // Loads the request's session once per jar. A request that holds its session past a deadline
+    // must see it expire, not renew it, so a cached active state is checked against the clock again.
+    const load = (jar: CookieJar): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
       const cached = slots.get(jar)
-      if (cached !== undefined) {
-        // A request that holds its session past a deadline must see it expire, not renew it.
-        const state = cached.state
-        if (state._tag === "Active" && (yield* Clock.currentTimeMillis) >= SessionRecord.expiresAt(state.record)) {
-          cached.state = yield* settle(jar, {
-            _tag: "Found",
-            key: state.key,
-            token: state.token,
-            record: state.record,
-            version: state.version
-          })
+      if (cached === undefined)
+        return Effect.flatMap(observeRequest(jar), (observation) => Effect.map(settle(jar, observation), newSlot(jar)))
+      const state = cached.state
+      if (state._tag !== "Active") return Effect.succeed(cached)
+      return Effect.clockWith((clock) => {
+        if (clock.currentTimeMillisUnsafe() < SessionRecord.expiresAt(state.record)) return Effect.succeed(cached)
+        const observation: Machine.Observation<A> = {
+          _tag: "Found",
+          key: state.key,
+          token: state.token,
+          record: state.record,
+          version: state.version
         }
-        return cached
+        return Effect.map(settle(jar, observation), (settled) => {
+          cached.state = settled
+          return cached
+        })
+      })
+    }
+
+    // Fields are listed one by one: an object spread here costs more than the rest of a read.
+    const view = (state: Active<A>, slot: RequestSlot<A>): Session<A> => {
+      const record = state.record
+      return {
+        id: record.id,
+        userId: record.userId,
+        data: record.data,
+        createdAt: record.createdAt,
+        authenticatedAt: record.authenticatedAt,
+        lastActivityAt: record.lastActivityAt,
+        idleExpiresAt: record.idleExpiresAt,
+        absoluteExpiresAt: record.absoluteExpiresAt,
+        flash: record.flash,
+        origin: slot.origin,
+        replaced: slot.replaced
       }
+    }
 
-      const state = yield* settle(jar, yield* observeRequest(jar))
-      const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
-      slots.set(jar, slot)
-      return slot
-    })
-
-    const view = (state: Active<A>, slot: RequestSlot<A>): Session<A> => ({
-      ...state.record,
-      origin: slot.origin,
-      replaced: slot.replaced
-    })
-
-    const touch = Effect.fnUntraced(function* (jar: CookieJar, slot: RequestSlot<A>) {
-      if (slot.state._tag !== "Active" || !jar.writable) return
-      const now = yield* Clock.currentTimeMillis
-      const next = Machine.transition(policy, slot.state, { _tag: "Touch" }, now)
-      if (next.commands.length === 0) return
-      const outcome = yield* Effect.result(commands.run(jar, next.commands))
-      if (Result.isSuccess(outcome)) {
-        slot.state = next.state
-        yield* Effect.logDebug("session renewed").pipe(
-          Effect.annotateLogs({ sessionId: next.state._tag === "Active" ? next.state.record.id : undefined })
+    // Renews a due sliding window. A failed renewal never fails the request: the session loaded
+    // and is valid, and the next request renews it.
+    const touch = (jar: CookieJar, slot: RequestSlot<A>): Effect.Effect<void> => {
+      const state = slot.state
+      if (state._tag !== "Active" || !jar.writable) return Effect.void
+      return Effect.clockWith((clock) => {
+        const next = Machine.transition(policy, state, { _tag: "Touch" }, clock.currentTimeMillisUnsafe())
+        if (next.commands.length === 0) return Effect.void
+        return commands.run(jar, next.commands).pipe(
+          Effect.matchEffect({
+            onSuccess: () => {
+              slot.state = next.state
+              return Effect.logDebug("session renewed").pipe(Effect.annotateLogs({ sessionId: state.record.id }))
+            },
+            onFailure: (error) => {
+              if (error._tag === "StoreError" && error.reason === "Gone") {
+                // Logged out or revoked by another request since this one loaded it.
+                slot.state = absent
+                return Effect.void
+              }
+              if (error._tag === "StoreError" && error.reason === "Conflict") {
+                // A concurrent request renewed or changed the session first, so this renewal is moot.
+                return Effect.void
+              }
+              return Effect.logWarning(`session renewal skipped: ${error.message}`).pipe(
+                Effect.annotateLogs({ sessionId: state.record.id })
+              )
+            }
+          })
         )
-        return
-      }
-      const error = outcome.failure
-      if (error._tag === "StoreUnavailable") {
-        // The session loaded and is valid, so the request goes on; the next request renews it.
-        yield* Effect.logWarning("session renewal skipped: store unavailable").pipe(
-          Effect.annotateLogs({ sessionId: slot.state.record.id })
-        )
-        return
-      }
-      if (error._tag === "StoreError" && error.reason === "Gone") {
-        // Logged out or revoked by another request since this one loaded it.
-        slot.state = absent
-      }
-      // On a conflict a concurrent request renewed or changed the session first, so this renewal is moot.
-    })
+      })
+    }
 
     const requireActive = (state: Machine.State<A>): Effect.Effect<Active<A>, NoSession | SessionExpired> => {
       switch (state._tag) {
@@ -349,27 +378,28 @@ export const make = <A, I>(
       }
     }
 
-    const read = Effect.fn("Sessions.read")(function* (jar: CookieJar) {
-      const slot = yield* load(jar)
-      yield* touch(jar, slot)
+    const status = (slot: RequestSlot<A>): Status<A> => {
       const state = slot.state
       switch (state._tag) {
         case "Active":
-          return { _tag: "Active", session: view(state, slot) } as const
+          return { _tag: "Active", session: view(state, slot) }
         case "Absent":
-          return { _tag: "Absent" } as const
+          return { _tag: "Absent" }
         case "Expired":
-          return { _tag: "Expired", reason: state.reason, sessionId: state.sessionId } as const
+          return { _tag: "Expired", reason: state.reason, sessionId: state.sessionId }
         case "Invalid":
-          return { _tag: "Invalid", reason: state.reason } as const
+          return { _tag: "Invalid", reason: state.reason }
       }
-    })
+    }
 
-    const get = Effect.fn("Sessions.get")(function* (jar: CookieJar) {
-      const slot = yield* load(jar)
-      yield* touch(jar, slot)
-      return view(yield* requireActive(slot.state), slot)
-    })
+    // read and get run on every request, so they are built from plain combinators and create no
+    // span; the operations that write have spans.
+    const loadAndTouch = (jar: CookieJar) => Effect.flatMap(load(jar), (slot) => Effect.as(touch(jar, slot), slot))
+
+    const read = (jar: CookieJar) => Effect.map(loadAndTouch(jar), status)
+
+    const get = (jar: CookieJar) =>
+      Effect.flatMap(loadAndTouch(jar), (slot) => Effect.map(requireActive(slot.state), (state) => view(state, slot)))
 
     const enforceSessionLimit = Effect.fnUntraced(function* (userId: string, currentKey: string) {
       const limit = policy.maxSessionsPerUser

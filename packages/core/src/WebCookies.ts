@@ -45,14 +45,13 @@ export const fromRequest = (request: Request, options: { readonly writable?: boo
 
   return {
     writable: options.writable ?? true,
-    read: (name) =>
-      Effect.sync(() => {
-        const written = pending.get(name)
-        if (written === undefined) return Cookie.read(header, name)
-        return written.write._tag === "Set"
-          ? { _tag: "Present", value: Redacted.value(written.write.value) }
-          : { _tag: "Missing" }
-      }),
+    read: (name) => {
+      const written = pending.get(name)
+      if (written === undefined) return Cookie.read(header, name)
+      return written.write._tag === "Set"
+        ? { _tag: "Present", value: Redacted.value(written.write.value) }
+        : { _tag: "Missing" }
+    },
     write: (cookieOptions, write) =>
       Effect.sync(() => {
         pending.set(cookieOptions.name, { options: cookieOptions, write })

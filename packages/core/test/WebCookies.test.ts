@@ -17,7 +17,7 @@ const set = (value: string): Cookie.CookieWrite => ({
 const write = (jar: WebCookies.WebCookieJar, cookieWrite: Cookie.CookieWrite, options = Cookie.defaults) =>
   Effect.runSync(jar.write(options, cookieWrite))
 
-const read = (jar: WebCookies.WebCookieJar, name = Cookie.defaults.name) => Effect.runSync(jar.read(name))
+const read = (jar: WebCookies.WebCookieJar, name = Cookie.defaults.name) => jar.read(name)
 
 const jarFor = (cookie?: string) =>
   WebCookies.fromRequest(new Request("https://app.example/", cookie === undefined ? {} : { headers: { cookie } }))

@@ -85,6 +85,8 @@ export const makeSpy = (inner: SessionStore["Service"]): StoreSpy => {
     writes: () => calls.insert + calls.update + calls.delete,
     store: SessionStore.of({
       ...inner,
+      // The spy can hang, so the service must apply its store timeout.
+      inProcess: false,
       get: (key) => {
         spy.keys.push(key)
         return guard("get", () => inner.get(key))

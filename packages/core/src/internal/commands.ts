@@ -16,15 +16,19 @@ export type CommandError = StoreError | StoreUnavailable | SessionTooLarge | Inv
 export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: SessionRecord.Codec<A>) => {
   // Every store call gets the policy's deadline, and an outage becomes `StoreUnavailable`, which no
   // caller reads as "no session".
+  const timeout = <X>(effect: Effect.Effect<X, StoreError>) =>
+    store.inProcess === true
+      ? effect
+      : Effect.timeoutOrElse(effect, {
+          duration: policy.storeTimeoutMs,
+          orElse: () =>
+            Effect.fail(
+              new StoreError({ reason: "Unavailable", cause: new Error(`timed out after ${policy.storeTimeoutMs} ms`) })
+            )
+        })
+
   const call = <X>(operation: StoreUnavailable["operation"], effect: Effect.Effect<X, StoreError>) =>
-    effect.pipe(
-      Effect.timeoutOrElse({
-        duration: policy.storeTimeoutMs,
-        orElse: () =>
-          Effect.fail(
-            new StoreError({ reason: "Unavailable", cause: new Error(`timed out after ${policy.storeTimeoutMs} ms`) })
-          )
-      }),
+    timeout(effect).pipe(
       Effect.catch(
         (error): Effect.Effect<never, StoreError | StoreUnavailable> =>
           error.reason === "Unavailable"
