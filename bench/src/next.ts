@@ -1,0 +1,108 @@
+/**
+ * Next.js: requests per second of a Route Handler that reads the session against the same handler
+ * without it. Both run in one production server of the app in bench/next-app (`next build`, then
+ * `next start`) with the memory store.
+ */
+import { spawn } from "node:child_process"
+import { createRequire } from "node:module"
+import { join } from "node:path"
+import { cookiePair } from "./lib/fixtures.ts"
+import { load } from "./lib/load.ts"
+import { freePort, sourceDir, stopProcess, track, waitFor } from "./lib/processes.ts"
+import { type Result, runScript, type ScriptOptions } from "./lib/report.ts"
+import { median } from "./lib/stats.ts"
+
+const CONNECTIONS = 50
+const appDir = join(sourceDir, "..", "next-app")
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next")
+const nextVersion = (createRequire(import.meta.url)("next/package.json") as { version: string }).version
+
+const runNext = (args: ReadonlyArray<string>) =>
+  track(
+    spawn(process.execPath, [nextBin, ...args], {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+      stdio: ["ignore", "ignore", "inherit"]
+    })
+  )
+
+const build = async (): Promise<number> => {
+  const started = performance.now()
+  const child = runNext(["build", appDir])
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+  if (code !== 0) throw new Error(`next build ${appDir} exited with code ${code}`)
+  return (performance.now() - started) / 1000
+}
+
+const measure = async (options: ScriptOptions): Promise<Result> => {
+  const settings = {
+    rounds: options.short ? 3 : 5,
+    durationSeconds: options.short ? 2 : 5,
+    warmupSeconds: options.short ? 2 : 3,
+    connections: CONNECTIONS,
+    next: nextVersion
+  }
+  const buildSeconds = await build()
+  const port = await freePort()
+  const server = runNext(["start", appDir, "-H", "127.0.0.1", "-p", String(port)])
+  const base = `http://127.0.0.1:${port}`
+  try {
+    await waitFor(async () => (await fetch(`${base}/without-session`)).ok, `next start on port ${port}`)
+    const login = await fetch(`${base}/login`)
+    await login.arrayBuffer()
+    const setCookie = login.headers.getSetCookie()[0]
+    if (setCookie === undefined) throw new Error("/login set no cookie")
+    const cookie = cookiePair(setCookie)
+    const check = (await (await fetch(`${base}/with-session`, { headers: { cookie } })).json()) as { active?: boolean }
+    if (check.active !== true) throw new Error(`/with-session returned ${JSON.stringify(check)}, expected active`)
+
+    const routes = ["/with-session", "/without-session"] as const
+    for (const route of routes) {
+      await load({ url: `${base}${route}`, cookie, connections: CONNECTIONS, durationSeconds: settings.warmupSeconds })
+    }
+    const samples = new Map<string, Array<number>>(routes.map((route) => [route, []]))
+    const failures: Array<string> = []
+    for (let round = 0; round < settings.rounds; round++) {
+      // Alternating which route goes first keeps a trend of the machine from favouring one.
+      const order = round % 2 === 0 ? routes : [...routes].reverse()
+      for (const route of order) {
+        const result = await load({
+          url: `${base}${route}`,
+          cookie,
+          connections: CONNECTIONS,
+          durationSeconds: settings.durationSeconds
+        })
+        if (result.non2xx > 0 || result.errors > 0) {
+          failures.push(`${route} round ${round + 1}: ${result.non2xx} non-2xx responses, ${result.errors} errors`)
+        }
+        samples.get(route)!.push(result.requestsPerSecond)
+      }
+    }
+    const rate = (route: string) => median(samples.get(route)!)
+    return {
+      id: "next",
+      title: "Next.js Route Handler with and without reading the session (production server)",
+      settings: { ...settings, buildSeconds: Math.round(buildSeconds) },
+      figures: routes.map((route) => ({
+        name: route === "/with-session" ? "GET /with-session (reads the session)" : "GET /without-session",
+        value: rate(route),
+        unit: "requests/s",
+        rounds: samples.get(route)
+      })),
+      ratios: [
+        {
+          name: "with session / without session",
+          value: rate("/with-session") / rate("/without-session"),
+          target: { bound: "at least", limit: 0.95 }
+        }
+      ],
+      notes: [
+        "Both routes get the same Cookie header of a live session, and no renewal is due, so neither response sets a cookie.",
+        ...failures
+      ]
+    }
+  } finally {
+    await stopProcess(server)
+  }
+}
+
+runScript(measure)

@@ -1,0 +1,194 @@
+/**
+ * Redis: the latency of a validate through the Redis store against a raw `GET` with the same
+ * `redis` client library on the same server, one request at a time. `MONITOR` counts the commands
+ * that each validate sends.
+ */
+import { createHash, randomBytes } from "node:crypto"
+import { layerRedis } from "@seshat/adapters-redis"
+import { SessionManager, WebCookies } from "@seshat/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { createClient } from "redis"
+import { cookieValue, initialData, SESHAT_COOKIE, SessionData } from "./lib/fixtures.ts"
+import { monitorCommands, startRedis } from "./lib/redis-server.ts"
+import { type Result, runScript, type ScriptOptions } from "./lib/report.ts"
+import { median, quantile, rotate } from "./lib/stats.ts"
+
+type RedisClient = ReturnType<typeof createClient>
+
+/** Creates a clock that runs ahead of the real one by an offset that `advance` increases. */
+const offsetClock = () => {
+  const real = Clock.Clock.defaultValue()
+  const state = { offsetMs: 0 }
+  const offsetNanos = () => BigInt(state.offsetMs) * 1_000_000n
+  const clock: Clock.Clock = {
+    currentTimeMillisUnsafe: () => real.currentTimeMillisUnsafe() + state.offsetMs,
+    currentTimeMillis: Effect.sync(() => real.currentTimeMillisUnsafe() + state.offsetMs),
+    currentTimeNanosUnsafe: () => real.currentTimeNanosUnsafe() + offsetNanos(),
+    currentTimeNanos: Effect.sync(() => real.currentTimeNanosUnsafe() + offsetNanos()),
+    monotonicTimeNanosUnsafe: () => real.monotonicTimeNanosUnsafe(),
+    monotonicTimeNanos: real.monotonicTimeNanos,
+    sleep: (duration) => real.sleep(duration)
+  }
+  return { clock, advance: (ms: number) => (state.offsetMs += ms) }
+}
+
+// The commands of one window per call, as "HGETALL 1, EVALSHA 1", and their total.
+const perCall = (counts: Map<string, number>, calls: number) => ({
+  total: [...counts.values()].reduce((sum, sent) => sum + sent, 0) / calls,
+  detail: [...counts].map(([command, sent]) => `${command} ${sent / calls}`).join(", ")
+})
+
+const signIn = async (manager: SessionManager.SessionManager<SessionData>): Promise<Request> => {
+  const jar = WebCookies.fromRequest(new Request("http://127.0.0.1/"))
+  await manager.ensure(jar)
+  const token = cookieValue(jar.setCookieHeaders()[0]!, SESHAT_COOKIE)
+  return new Request("http://127.0.0.1/", { headers: { cookie: `${SESHAT_COOKIE}=${token}` } })
+}
+
+interface Operation {
+  readonly name: string
+  readonly run: () => Promise<unknown>
+}
+
+const measure = async (options: ScriptOptions): Promise<Result> => {
+  const settings = { rounds: options.short ? 5 : 9, operationsPerRound: options.short ? 300 : 1000 }
+  const redis = await startRedis()
+  const raw: RedisClient = createClient({ url: redis.url })
+  await raw.connect()
+  // Renewals need time to pass: this manager's clock moves one renewal interval per renewing read.
+  const renewalIntervalMs = 60_000
+  const { clock, advance } = offsetClock()
+  const steady = SessionManager.make({
+    schema: SessionData,
+    initial: initialData,
+    store: layerRedis({ url: redis.url })
+  })
+  const renewing = SessionManager.make({
+    schema: SessionData,
+    initial: initialData,
+    store: layerRedis({ url: redis.url }),
+    clock,
+    policy: {
+      idleTimeout: Duration.minutes(30),
+      absoluteTimeout: Duration.days(365),
+      renewalInterval: Duration.millis(renewalIntervalMs)
+    }
+  })
+  try {
+    const steadyRequest = await signIn(steady)
+    const renewingRequest = await signIn(renewing)
+    const token = cookieValue(steadyRequest.headers.get("cookie")!, SESHAT_COOKIE)
+    const sessionKey = `seshat:s:{${createHash("sha256").update(token).digest("base64url")}}`
+    const storedBytes = (await raw.hGet(sessionKey, "d"))?.length ?? 0
+    if (storedBytes === 0) throw new Error(`no session record under ${sessionKey}. Check the Redis store's key layout.`)
+    await raw.set("bench:raw", randomBytes(storedBytes).toString("base64url").slice(0, storedBytes))
+
+    const operations: ReadonlyArray<Operation> = [
+      { name: "raw GET (redis client)", run: () => raw.get("bench:raw") },
+      { name: "raw HGETALL of the session hash", run: () => raw.hGetAll(sessionKey) },
+      {
+        name: "Seshat read, no renewal due",
+        run: async () => {
+          const status = await steady.read(WebCookies.fromRequest(steadyRequest))
+          if (status._tag !== "Active") throw new Error(`read ${status._tag}, expected Active`)
+        }
+      },
+      {
+        name: "Seshat read with a renewal",
+        run: async () => {
+          advance(renewalIntervalMs + 1)
+          const jar = WebCookies.fromRequest(renewingRequest)
+          const status = await renewing.read(jar)
+          if (status._tag !== "Active") throw new Error(`renewing read ${status._tag}, expected Active`)
+          if (jar.setCookieHeaders().length !== 1) throw new Error("a renewal set no cookie")
+        }
+      }
+    ]
+
+    // Warm-up: connections, script loading and the JIT. Then MONITOR counts the commands of 100 calls
+    // of each. Every command a client sends is one round trip, because none of them pipelines here.
+    const monitor = await monitorCommands(redis.url)
+    const roundTrips = new Map<string, { total: number; detail: string }>()
+    for (const [index, operation] of operations.entries()) {
+      for (let i = 0; i < 200; i++) await operation.run()
+      const started = monitor.take(`start-${index}`)
+      await raw.echo(`start-${index}`)
+      await started
+      for (let i = 0; i < 100; i++) await operation.run()
+      const ended = monitor.take(`end-${index}`)
+      await raw.echo(`end-${index}`)
+      roundTrips.set(operation.name, perCall(await ended, 100))
+    }
+    monitor.close()
+
+    const samples = new Map<string, Array<number>>(operations.map((operation) => [operation.name, []]))
+    const p90s = new Map<string, Array<number>>(operations.map((operation) => [operation.name, []]))
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const operation of rotate(operations, round)) {
+        const latencies: Array<number> = []
+        for (let i = 0; i < settings.operationsPerRound; i++) {
+          const start = process.hrtime.bigint()
+          await operation.run()
+          latencies.push(Number(process.hrtime.bigint() - start) / 1000)
+        }
+        samples.get(operation.name)!.push(median(latencies))
+        p90s.get(operation.name)!.push(quantile(latencies, 0.9))
+      }
+    }
+
+    const latency = (name: string) => median(samples.get(name)!)
+    const [get, hgetall, read, renew] = operations.map((operation) => operation.name) as [
+      string,
+      string,
+      string,
+      string
+    ]
+    return {
+      id: "redis",
+      title: "Redis: validate latency against a raw GET, one request at a time",
+      settings: { ...settings, storedRecordBytes: storedBytes },
+      figures: [
+        ...operations.map((operation) => ({
+          name: `${operation.name}: median latency`,
+          value: latency(operation.name),
+          unit: "µs",
+          rounds: samples.get(operation.name)
+        })),
+        ...operations.map((operation) => ({
+          name: `${operation.name}: 90th percentile latency`,
+          value: median(p90s.get(operation.name)!),
+          unit: "µs",
+          rounds: p90s.get(operation.name)
+        })),
+        ...operations.map((operation) => ({
+          name: `${operation.name}: round trips per call`,
+          value: roundTrips.get(operation.name)!.total,
+          unit: `commands (${roundTrips.get(operation.name)!.detail})`
+        }))
+      ],
+      ratios: [
+        {
+          name: "Seshat read, no renewal / raw GET",
+          value: latency(read) / latency(get),
+          target: { bound: "at most", limit: 1.15 }
+        },
+        { name: "Seshat read, no renewal / raw HGETALL", value: latency(read) / latency(hgetall) },
+        { name: "Seshat read with a renewal / raw GET", value: latency(renew) / latency(get) },
+        { name: "raw HGETALL / raw GET", value: latency(hgetall) / latency(get) }
+      ],
+      notes: [
+        "Commands per call are what MONITOR shows clients sending during 100 calls, without the commands that Lua scripts run; each is one round trip.",
+        `The raw GET reads a ${storedBytes}-byte string, the size of the stored record; the session hash holds the record and five short fields.`
+      ]
+    }
+  } finally {
+    await steady.dispose()
+    await renewing.dispose()
+    raw.destroy()
+    await redis.stop()
+  }
+}
+
+runScript(measure)
