@@ -9,7 +9,7 @@ import { load } from "./lib/load.ts"
 import { startRedis } from "./lib/redis-server.ts"
 import { type Figure, type Ratio, type Result, runScript, type ScriptOptions } from "./lib/report.ts"
 import { median, rotate } from "./lib/stats.ts"
-import { type ServerKind, serverKinds } from "./http/server.ts"
+import { type ServerKind, type ServerStats, serverKinds } from "./http/server.ts"
 
 const CONNECTIONS = 50
 
@@ -17,6 +17,7 @@ const labels: Record<ServerKind, string> = {
   "node-http": "node:http, no sessions, no Fetch bridge",
   "fetch-bridge": "node:http + Fetch bridge, no sessions",
   "seshat-memory": "node:http + Fetch bridge + Seshat (memory store)",
+  "seshat-node-jar": "node:http + Seshat (memory store), Node cookie jar, no Fetch bridge",
   "express-session": "express 4 + express-session (MemoryStore)",
   "iron-session": "node:http + iron-session 8",
   "connect-redis": "express 4 + express-session + connect-redis",
@@ -38,6 +39,9 @@ const checkSession = async (base: string, cookie: string | undefined, expectActi
     throw new Error(`${base}/ returned ${response.status} ${JSON.stringify(body)}, expected active=${expectActive}`)
   }
 }
+
+const stats = async (base: string): Promise<ServerStats> =>
+  (await fetch(`${base}/__stats`)).json() as Promise<ServerStats>
 
 const measure = async (options: ScriptOptions): Promise<Result> => {
   const settings = {
@@ -73,9 +77,11 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     }
 
     const samples = new Map<ServerKind, Array<number>>(serverKinds.map((kind) => [kind, []]))
+    const cpuSamples = new Map<ServerKind, Array<number>>(serverKinds.map((kind) => [kind, []]))
     const failures: Array<string> = []
     for (let round = 0; round < settings.rounds; round++) {
       for (const server of rotate(servers, round)) {
+        const before = await stats(server.base)
         const result = await load({
           url: `${server.base}/`,
           cookie: server.cookie,
@@ -88,16 +94,38 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
           )
         }
         samples.get(server.kind)!.push(result.requestsPerSecond)
+        const after = await stats(server.base)
+        const cpuPerRequest = (after.cpuMicroseconds - before.cpuMicroseconds) / (after.requests - before.requests)
+        cpuSamples.get(server.kind)!.push(cpuPerRequest)
       }
     }
 
     const rate = (kind: ServerKind) => median(samples.get(kind)!)
-    const figures: Array<Figure> = serverKinds.map((kind) => ({
-      name: labels[kind],
-      value: rate(kind),
-      unit: "requests/s",
-      rounds: samples.get(kind)
-    }))
+    const cpu = (kind: ServerKind) => median(cpuSamples.get(kind)!)
+    const figures: Array<Figure> = [
+      ...serverKinds.map((kind) => ({
+        name: labels[kind],
+        value: rate(kind),
+        unit: "requests/s",
+        rounds: samples.get(kind)
+      })),
+      ...serverKinds.map((kind) => ({
+        name: `${labels[kind]}: server CPU per request`,
+        value: cpu(kind),
+        unit: "µs",
+        rounds: cpuSamples.get(kind)
+      })),
+      {
+        name: "Seshat's share of the server CPU per request, Fetch bridge (Seshat minus the bridge alone)",
+        value: cpu("seshat-memory") - cpu("fetch-bridge"),
+        unit: "µs"
+      },
+      {
+        name: "Seshat's share of the server CPU per request, Node cookie jar (Seshat minus plain node:http)",
+        value: cpu("seshat-node-jar") - cpu("node-http"),
+        unit: "µs"
+      }
+    ]
     const ratios: Array<Ratio> = [
       {
         name: "Seshat (memory) / the same server without sessions",
@@ -110,6 +138,8 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
         target: { bound: "at least", limit: 8 }
       },
       { name: "Seshat (memory) / plain node:http", value: rate("seshat-memory") / rate("node-http") },
+      { name: "Seshat, Node cookie jar / plain node:http", value: rate("seshat-node-jar") / rate("node-http") },
+      { name: "Seshat, Node cookie jar / express-session", value: rate("seshat-node-jar") / rate("express-session") },
       { name: "Fetch bridge, no sessions / plain node:http", value: rate("fetch-bridge") / rate("node-http") },
       { name: "Seshat (memory) / iron-session", value: rate("seshat-memory") / rate("iron-session") },
       { name: "Seshat (Redis) / express-session + connect-redis", value: rate("seshat-redis") / rate("connect-redis") },
@@ -124,6 +154,7 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
       notes: [
         "Every request carries a valid session cookie and reads the session; no renewal is due, so no response sets a cookie.",
         "The servers and autocannon share the 2 cores: autocannon runs in the measuring process and each server in its own.",
+        "Server CPU per request is the server process's CPU time (user and system, from process.cpuUsage) over the requests of one run, read through GET /__stats before and after it.",
         ...failures
       ]
     }

@@ -10,12 +10,18 @@ import { cookiePair } from "./lib/fixtures.ts"
 import { load } from "./lib/load.ts"
 import { freePort, sourceDir, stopProcess, track, waitFor } from "./lib/processes.ts"
 import { type Result, runScript, type ScriptOptions } from "./lib/report.ts"
-import { median } from "./lib/stats.ts"
+import { median, rotate } from "./lib/stats.ts"
 
 const CONNECTIONS = 50
 const appDir = join(sourceDir, "..", "next-app")
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next")
 const nextVersion = (createRequire(import.meta.url)("next/package.json") as { version: string }).version
+
+const descriptions = {
+  "/with-session": "reads the session",
+  "/without-session": "the same handler without it",
+  "/cookies-only": "reads the cookie through cookies(), no session"
+} as const
 
 const runNext = (args: ReadonlyArray<string>) =>
   track(
@@ -55,16 +61,15 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     const check = (await (await fetch(`${base}/with-session`, { headers: { cookie } })).json()) as { active?: boolean }
     if (check.active !== true) throw new Error(`/with-session returned ${JSON.stringify(check)}, expected active`)
 
-    const routes = ["/with-session", "/without-session"] as const
+    const routes = ["/with-session", "/without-session", "/cookies-only"] as const
     for (const route of routes) {
       await load({ url: `${base}${route}`, cookie, connections: CONNECTIONS, durationSeconds: settings.warmupSeconds })
     }
     const samples = new Map<string, Array<number>>(routes.map((route) => [route, []]))
     const failures: Array<string> = []
     for (let round = 0; round < settings.rounds; round++) {
-      // Alternating which route goes first keeps a trend of the machine from favouring one.
-      const order = round % 2 === 0 ? routes : [...routes].reverse()
-      for (const route of order) {
+      // Rotating which route goes first keeps a trend of the machine from favouring one.
+      for (const route of rotate(routes, round)) {
         const result = await load({
           url: `${base}${route}`,
           cookie,
@@ -83,7 +88,7 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
       title: "Next.js Route Handler with and without reading the session (production server)",
       settings: { ...settings, buildSeconds: Math.round(buildSeconds) },
       figures: routes.map((route) => ({
-        name: route === "/with-session" ? "GET /with-session (reads the session)" : "GET /without-session",
+        name: `GET ${route} (${descriptions[route]})`,
         value: rate(route),
         unit: "requests/s",
         rounds: samples.get(route)
@@ -93,7 +98,8 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
           name: "with session / without session",
           value: rate("/with-session") / rate("/without-session"),
           target: { bound: "at least", limit: 0.95 }
-        }
+        },
+        { name: "cookies() only / without session", value: rate("/cookies-only") / rate("/without-session") }
       ],
       notes: [
         "Both routes get the same Cookie header of a live session, and no renewal is due, so neither response sets a cookie.",

@@ -4,18 +4,20 @@
  * that each validate sends.
  */
 import { createHash, randomBytes } from "node:crypto"
-import { layerRedis } from "@seshat/adapters-redis"
+import { layerRedis, RedisClient } from "@seshat/adapters-redis"
 import { SessionManager, WebCookies } from "@seshat/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redis from "effect/persistence/Redis"
 import { createClient } from "redis"
 import { cookieValue, initialData, SESHAT_COOKIE, SessionData } from "./lib/fixtures.ts"
 import { monitorCommands, startRedis } from "./lib/redis-server.ts"
 import { type Result, runScript, type ScriptOptions } from "./lib/report.ts"
 import { median, quantile, rotate } from "./lib/stats.ts"
 
-type RedisClient = ReturnType<typeof createClient>
+type NodeRedisClient = ReturnType<typeof createClient>
 
 /** Creates a clock that runs ahead of the real one by an offset that `advance` increases. */
 const offsetClock = () => {
@@ -55,8 +57,11 @@ interface Operation {
 const measure = async (options: ScriptOptions): Promise<Result> => {
   const settings = { rounds: options.short ? 5 : 9, operationsPerRound: options.short ? 300 : 1000 }
   const redis = await startRedis()
-  const raw: RedisClient = createClient({ url: redis.url })
+  const raw: NodeRedisClient = createClient({ url: redis.url })
   await raw.connect()
+  // The same client library with its own per-command deadline, which could replace the core's.
+  const deadlined = createClient({ url: redis.url, commandOptions: { timeout: 2000, rejectInFlight: true } })
+  await deadlined.connect()
   // Renewals need time to pass: this manager's clock moves one renewal interval per renewing read.
   const renewalIntervalMs = 60_000
   const { clock, advance } = offsetClock()
@@ -76,7 +81,14 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
       renewalInterval: Duration.millis(renewalIntervalMs)
     }
   })
+  // Effect's Redis port over the adapter's binding, without the store: it shows what the port adds.
+  const portRuntime = ManagedRuntime.make(RedisClient.layer({ url: redis.url }))
   try {
+    const port = await portRuntime.runPromise(
+      Effect.gen(function* () {
+        return yield* Redis.Redis
+      })
+    )
     const steadyRequest = await signIn(steady)
     const renewingRequest = await signIn(renewing)
     const token = cookieValue(steadyRequest.headers.get("cookie")!, SESHAT_COOKIE)
@@ -88,6 +100,25 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     const operations: ReadonlyArray<Operation> = [
       { name: "raw GET (redis client)", run: () => raw.get("bench:raw") },
       { name: "raw HGETALL of the session hash", run: () => raw.hGetAll(sessionKey) },
+      {
+        name: "HGETALL through Effect's Redis port (runPromise)",
+        run: () => portRuntime.runPromise(port.send("HGETALL", sessionKey))
+      },
+      {
+        // The core wraps every call to a store that is not in-process in a timeout like this one.
+        name: "HGETALL through Effect's Redis port with Effect.timeoutOrElse (2 s)",
+        run: () =>
+          portRuntime.runPromise(
+            Effect.timeoutOrElse(port.send("HGETALL", sessionKey), {
+              duration: 2000,
+              orElse: () => Effect.fail(new Error("HGETALL timed out after 2000 ms"))
+            })
+          )
+      },
+      {
+        name: "raw HGETALL with the client's own timeout (2 s, rejectInFlight)",
+        run: () => deadlined.hGetAll(sessionKey)
+      },
       {
         name: "Seshat read, no renewal due",
         run: async () => {
@@ -125,26 +156,27 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
 
     const samples = new Map<string, Array<number>>(operations.map((operation) => [operation.name, []]))
     const p90s = new Map<string, Array<number>>(operations.map((operation) => [operation.name, []]))
+    const cpuTimes = new Map<string, Array<number>>(operations.map((operation) => [operation.name, []]))
     for (let round = 0; round < settings.rounds; round++) {
       for (const operation of rotate(operations, round)) {
         const latencies: Array<number> = []
+        const cpuBefore = process.cpuUsage()
         for (let i = 0; i < settings.operationsPerRound; i++) {
           const start = process.hrtime.bigint()
           await operation.run()
           latencies.push(Number(process.hrtime.bigint() - start) / 1000)
         }
+        const cpu = process.cpuUsage(cpuBefore)
+        cpuTimes.get(operation.name)!.push((cpu.user + cpu.system) / settings.operationsPerRound)
         samples.get(operation.name)!.push(median(latencies))
         p90s.get(operation.name)!.push(quantile(latencies, 0.9))
       }
     }
 
     const latency = (name: string) => median(samples.get(name)!)
-    const [get, hgetall, read, renew] = operations.map((operation) => operation.name) as [
-      string,
-      string,
-      string,
-      string
-    ]
+    const [get, hgetall, viaPort, viaPortWithTimeout, clientTimeout, read, renew] = operations.map(
+      (operation) => operation.name
+    ) as [string, string, string, string, string, string, string]
     return {
       id: "redis",
       title: "Redis: validate latency against a raw GET, one request at a time",
@@ -163,6 +195,12 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
           rounds: p90s.get(operation.name)
         })),
         ...operations.map((operation) => ({
+          name: `${operation.name}: CPU of this process per call`,
+          value: median(cpuTimes.get(operation.name)!),
+          unit: "µs",
+          rounds: cpuTimes.get(operation.name)
+        })),
+        ...operations.map((operation) => ({
           name: `${operation.name}: round trips per call`,
           value: roundTrips.get(operation.name)!.total,
           unit: `commands (${roundTrips.get(operation.name)!.detail})`
@@ -176,9 +214,20 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
         },
         { name: "Seshat read, no renewal / raw HGETALL", value: latency(read) / latency(hgetall) },
         { name: "Seshat read with a renewal / raw GET", value: latency(renew) / latency(get) },
-        { name: "raw HGETALL / raw GET", value: latency(hgetall) / latency(get) }
+        { name: "raw HGETALL / raw GET", value: latency(hgetall) / latency(get) },
+        { name: "HGETALL through Effect's Redis port / raw HGETALL", value: latency(viaPort) / latency(hgetall) },
+        {
+          name: "Seshat read, no renewal / HGETALL through Effect's Redis port",
+          value: latency(read) / latency(viaPort)
+        },
+        {
+          name: "Effect's Redis port with Effect.timeoutOrElse / without",
+          value: latency(viaPortWithTimeout) / latency(viaPort)
+        },
+        { name: "raw HGETALL with the client's timeout / without", value: latency(clientTimeout) / latency(hgetall) }
       ],
       notes: [
+        "CPU per call is this process's user and system time over a round, divided by its calls: the client's work, without redis-server's.",
         "Commands per call are what MONITOR shows clients sending during 100 calls, without the commands that Lua scripts run; each is one round trip.",
         `The raw GET reads a ${storedBytes}-byte string, the size of the stored record; the session hash holds the record and five short fields.`
       ]
@@ -186,7 +235,9 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
   } finally {
     await steady.dispose()
     await renewing.dispose()
+    await portRuntime.dispose()
     raw.destroy()
+    deadlined.destroy()
     await redis.stop()
   }
 }

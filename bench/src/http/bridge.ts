@@ -4,7 +4,7 @@
  * all the load test sends. The servers with and without sessions use the same bridge, so their
  * ratio isolates the cost of the session.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
 
 const toRequest = (incoming: IncomingMessage): Request => {
   const headers = new Headers()
@@ -27,13 +27,14 @@ const writeResponse = async (response: Response, outgoing: ServerResponse): Prom
   outgoing.end(body)
 }
 
-/** Creates a `node:http` server that responds to every request with `handler`. */
-export const serveFetch = (handler: (request: Request) => Promise<Response>): Server =>
-  createServer((incoming, outgoing) => {
+/** Creates a `node:http` request listener that responds to every request with `handler`. */
+export const fetchListener =
+  (handler: (request: Request) => Promise<Response>): RequestListener =>
+  (incoming, outgoing) => {
     handler(toRequest(incoming))
       .then((response) => writeResponse(response, outgoing))
       .catch((error: unknown) => {
         console.error(error)
         outgoing.writeHead(500).end()
       })
-  })
+  }

@@ -6,7 +6,7 @@
  * `GET` reads the session and returns `{ active, visits }` as JSON, so the load test can check that
  * each server found the session before it counts requests.
  */
-import { createServer, type Server } from "node:http"
+import { createServer, type RequestListener } from "node:http"
 import { layerRedis } from "@seshat/adapters-redis"
 import { layerMemory } from "@seshat/adapters-memory"
 import { SessionManager, WebCookies } from "@seshat/core"
@@ -16,7 +16,8 @@ import session from "express-session"
 import { getIronSession } from "iron-session"
 import { createClient } from "redis"
 import { initialData, type SessionData as BenchData, SessionData } from "../lib/fixtures.ts"
-import { serveFetch } from "./bridge.ts"
+import { fetchListener } from "./bridge.ts"
+import { fromIncoming } from "./node-jar.ts"
 
 declare module "express-session" {
   interface SessionData {
@@ -29,6 +30,7 @@ export const serverKinds = [
   "node-http",
   "fetch-bridge",
   "seshat-memory",
+  "seshat-node-jar",
   "express-session",
   "iron-session",
   "connect-redis",
@@ -48,8 +50,8 @@ const redisUrl = (): string => {
   return url
 }
 
-const seshatServer = (manager: SessionManager.SessionManager<BenchData>): Server =>
-  serveFetch(async (request) => {
+const seshatServer = (manager: SessionManager.SessionManager<BenchData>): RequestListener =>
+  fetchListener(async (request) => {
     const jar = WebCookies.fromRequest(request)
     if (new URL(request.url).pathname === "/login") {
       await manager.ensure(jar)
@@ -60,7 +62,31 @@ const seshatServer = (manager: SessionManager.SessionManager<BenchData>): Server
     return jar.applyTo(json({ active: status._tag === "Active", visits }))
   })
 
-const expressServer = (store: session.Store | undefined): Server => {
+// Seshat on `node:http` with a cookie jar over the Node request, without a Fetch bridge.
+const seshatNodeServer =
+  (manager: SessionManager.SessionManager<BenchData>): RequestListener =>
+  (request, response) => {
+    const jar = fromIncoming(request)
+    const respond = (body: unknown) => {
+      jar.applyTo(response)
+      const text = JSON.stringify(body)
+      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+      response.end(text)
+    }
+    const handled =
+      request.url === "/login"
+        ? manager.ensure(jar).then(() => respond({ active: true }))
+        : manager.read(jar).then((status) => {
+            const visits = status._tag === "Active" ? status.session.data.visits : 0
+            respond({ active: status._tag === "Active", visits })
+          })
+    handled.catch((error: unknown) => {
+      console.error(error)
+      response.writeHead(500).end()
+    })
+  }
+
+const expressServer = (store: session.Store | undefined): RequestListener => {
   const app = express()
   app.use(
     session({
@@ -79,21 +105,23 @@ const expressServer = (store: session.Store | undefined): Server => {
     const visits = request.session.visits
     response.json({ active: visits !== undefined, visits: visits ?? 0 })
   })
-  return createServer(app)
+  return app
 }
 
-const makeServer = async (kind: ServerKind): Promise<Server> => {
+const makeListener = async (kind: ServerKind): Promise<RequestListener> => {
   switch (kind) {
     case "node-http":
-      return createServer((request, response) => {
+      return (request, response) => {
         const body = JSON.stringify({ active: request.url === "/login", visits: 0 })
         response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
         response.end(body)
-      })
+      }
     case "fetch-bridge":
-      return serveFetch(async (request) => json({ active: new URL(request.url).pathname === "/login", visits: 0 }))
+      return fetchListener(async (request) => json({ active: new URL(request.url).pathname === "/login", visits: 0 }))
     case "seshat-memory":
       return seshatServer(SessionManager.make({ schema: SessionData, initial: initialData, store: layerMemory() }))
+    case "seshat-node-jar":
+      return seshatNodeServer(SessionManager.make({ schema: SessionData, initial: initialData, store: layerMemory() }))
     case "seshat-redis":
       return seshatServer(
         SessionManager.make({ schema: SessionData, initial: initialData, store: layerRedis({ url: redisUrl() }) })
@@ -106,7 +134,7 @@ const makeServer = async (kind: ServerKind): Promise<Server> => {
       return expressServer(new RedisStore({ client }))
     }
     case "iron-session":
-      return createServer((request, response) => {
+      return (request, response) => {
         getIronSession<Partial<BenchData>>(request, response, {
           password: SECRET,
           cookieName: "iron",
@@ -126,16 +154,33 @@ const makeServer = async (kind: ServerKind): Promise<Server> => {
             console.error(error)
             response.writeHead(500).end()
           })
-      })
+      }
   }
+}
+
+/** The server's CPU time and request count so far, which `GET /__stats` returns. */
+export interface ServerStats {
+  readonly requests: number
+  readonly cpuMicroseconds: number
 }
 
 const main = async () => {
   const [kind, port] = process.argv.slice(2)
   if (!serverKinds.includes(kind as ServerKind)) {
-    throw new Error(`unknown server kind ${JSON.stringify(kind)}; expected one of ${serverKinds.join(", ")}`)
+    throw new Error(`unknown server kind ${JSON.stringify(kind)}. Expected one of ${serverKinds.join(", ")}`)
   }
-  const server = await makeServer(kind as ServerKind)
+  const listener = await makeListener(kind as ServerKind)
+  let requests = 0
+  // `GET /__stats` lets the load test divide the CPU time of a run by its requests.
+  const server = createServer((request, response) => {
+    if (request.url !== "/__stats") {
+      requests++
+      return listener(request, response)
+    }
+    const usage = process.cpuUsage()
+    const stats: ServerStats = { requests, cpuMicroseconds: usage.user + usage.system }
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats))
+  })
   server.listen(Number(port), "127.0.0.1", () => {
     process.stdout.write(`READY ${JSON.stringify({ port: Number(port) })}\n`)
   })
