@@ -45,7 +45,7 @@ export const defaults: CookieOptions = {
 export const MAX_AGE_LIMIT_SECONDS = 400 * 24 * 60 * 60
 
 /**
- * What a request presented for the session cookie.
+ * The session cookie a request presented.
  *
  * `Duplicate` means the name appeared more than once (a sibling domain or a deeper path can plant a
  * second cookie), which the core treats as no session rather than guessing which one is genuine.

@@ -26,9 +26,9 @@ export interface Policy {
   /** Maximum size of the encoded session record, in bytes. */
   readonly maxSize: number
   /**
-   * How far in the future a stored timestamp may lie before the record counts as corrupt. The
+   * Maximum time a stored timestamp may lie in the future before the record counts as corrupt. The
    * default, 15 minutes, lets sessions survive a server clock stepped back by NTP or after a VM
-   * resumes; within it, activity never moves backwards and nothing is extended.
+   * resumes. Within it, activity never moves backwards and nothing is extended.
    */
   readonly clockSkewMs: number
   /** Deadline for each store call; past it the operation fails with `StoreUnavailable`. */

@@ -54,7 +54,7 @@ export class ReauthenticationRequired extends Data.TaggedError("Reauthentication
 }
 
 /**
- * The store failed or did not answer in time. Never treated as "no session": nothing is minted and
+ * The store failed or did not respond in time. Never treated as "no session": nothing is minted and
  * no cookie is changed.
  *
  * @since 0.1.0

@@ -14,7 +14,7 @@ import type { Policy } from "./Policy.js"
 import type { SessionRecord } from "./SessionRecord.js"
 
 /**
- * Why a presented cookie gave no session.
+ * The reason a presented cookie gave no session.
  *
  * @since 0.1.0
  * @category models
@@ -22,7 +22,7 @@ import type { SessionRecord } from "./SessionRecord.js"
 export type InvalidReason = "malformed" | "unknown" | "corrupt" | "ambiguous"
 
 /**
- * Which deadline an expired session passed.
+ * The deadline an expired session passed.
  *
  * @since 0.1.0
  * @category models
@@ -53,8 +53,7 @@ export type State<A> =
   | { readonly _tag: "Invalid"; readonly reason: InvalidReason }
 
 /**
- * What a request presented, after the cookie was read and, for a well-formed token, the store was
- * asked.
+ * The evidence a request presented: its cookie and, for a well-formed token, the stored record.
  *
  * @since 0.1.0
  * @category models
@@ -74,7 +73,7 @@ export type Observation<A> =
     }
 
 /**
- * Something the app asks of a session.
+ * An operation the app requests on a session.
  *
  * - `Create`: start a session; the caller has generated the token, key and public id.
  * - `Touch`: record activity, renewing the sliding window when the renewal interval has passed.
@@ -257,8 +256,8 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
     case "Rotate": {
       if (state._tag !== "Active") return stay(state)
       const previous = state.record
-      // An anonymous session that signs in keeps its data (a cart, say); a session of one user
-      // that signs in as another starts afresh, so nothing crosses from one user to another.
+      // An anonymous session that signs in keeps its data, such as a cart. A session of one user that
+      // signs in as another starts afresh, so nothing crosses from one user to another.
       const sameUser = previous.userId === undefined || event.userId === previous.userId
       const absoluteExpiresAt = event.authenticate ? now + policy.absoluteTimeoutMs : previous.absoluteExpiresAt
       const record: SessionRecord<A> = {
@@ -266,7 +265,7 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
         userId: event.userId,
         data: sameUser ? previous.data : event.data,
         createdAt: sameUser ? previous.createdAt : now,
-        authenticatedAt: event.authenticate ? now : sameUser ? previous.authenticatedAt : undefined,
+        authenticatedAt: authenticatedAt(event.authenticate, sameUser, previous, now),
         lastActivityAt: now,
         idleExpiresAt: Math.min(now + policy.idleTimeoutMs, absoluteExpiresAt),
         absoluteExpiresAt,
@@ -296,6 +295,16 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
       }
     }
   }
+}
+
+const authenticatedAt = (
+  authenticate: boolean,
+  sameUser: boolean,
+  previous: SessionRecord<unknown>,
+  now: number
+): number | undefined => {
+  if (authenticate) return now
+  return sameUser ? previous.authenticatedAt : undefined
 }
 
 /**

@@ -42,7 +42,7 @@ export interface StoredSession {
 }
 
 /**
- * Why a store call failed.
+ * The reason a store call failed.
  *
  * - `Unavailable`: the backend failed or timed out. The core never reads this as "no session".
  * - `Conflict`: an update found another version than the one it expected.
@@ -93,7 +93,7 @@ export class SessionStore extends Context.Service<
      */
     readonly listByUser: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, StoreError>
     /**
-     * Whether the store answers in-process, without I/O, so that no call can hang. The service then
+     * Whether the store runs in-process, without I/O, so that no call can hang. The service then
      * skips the store timeout, which costs more than such a call. Leave it unset for any store
      * that talks to a server.
      */

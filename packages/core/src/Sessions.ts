@@ -53,8 +53,8 @@ import * as Token from "./Token.js"
  */
 export interface Session<A> extends SessionRecord.SessionRecord<A> {
   /**
-   * How this request came to hold the session: `resumed` from a valid cookie, `created` where no
-   * cookie came in, or `replaced` where the cookie was expired or invalid.
+   * The way this request came to have the session: `resumed` from a valid cookie, `created` where
+   * the request had no session, or `replaced` where its cookie was expired or invalid.
    */
   readonly origin: "created" | "resumed" | "replaced"
   /** For a replaced session, why the presented cookie was not usable. */

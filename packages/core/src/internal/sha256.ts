@@ -7,8 +7,8 @@ type CreateHash = (algorithm: "sha256") => {
 
 // Node 20.16 and later expose `process.getBuiltinModule`, which reaches `node:crypto` without a static
 // import, so bundlers for Edge and browsers never see it. Elsewhere the pure-JS hash from @noble/hashes
-// runs; both give the same digest, and the Web Crypto `subtle.digest` is avoided because awaiting it
-// once per request costs far more than either.
+// runs, and both give the same digest. The Web Crypto `subtle.digest` is avoided, because awaiting it
+// once per request costs far more than either (docs/benchmarks.md has the measurement).
 const createHash: CreateHash | undefined = (() => {
   const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
   if (typeof process?.getBuiltinModule !== "function") return undefined

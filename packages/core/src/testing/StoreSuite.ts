@@ -23,7 +23,7 @@ import { SessionStore, type StoredSession } from "../SessionStore.js"
 import * as Vitest from "./Vitest.js"
 
 /**
- * What a store can do, so the suite skips the checks that do not apply.
+ * The capabilities of a store, so the suite skips the checks that do not apply.
  *
  * @since 0.1.0
  * @category models
