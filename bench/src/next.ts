@@ -1,7 +1,8 @@
 /**
- * Next.js: requests per second of a Route Handler that reads the session against the same handler
- * without it. Both run in one production server of the app in bench/next-app (`next build`, then
- * `next start`) with the memory store.
+ * Next.js: requests per second and server CPU per request of a Route Handler that reads the
+ * session against the same handler without it. Two more routes split the difference: one only calls
+ * `cookies()`, one only has the adapter's `sessions.route` wrapper. All run in one production server
+ * of the app in bench/next-app (`next build`, then `next start`) with the memory store.
  */
 import { spawn } from "node:child_process"
 import { createRequire } from "node:module"
@@ -10,6 +11,7 @@ import { cookiePair } from "./lib/fixtures.ts"
 import { load } from "./lib/load.ts"
 import { freePort, sourceDir, stopProcess, track, waitFor } from "./lib/processes.ts"
 import { type Result, runScript, type ScriptOptions } from "./lib/report.ts"
+import { canReadProcessCpu, treeCpuMicroseconds } from "./lib/process-cpu.ts"
 import { median, rotate } from "./lib/stats.ts"
 
 const CONNECTIONS = 50
@@ -20,7 +22,8 @@ const nextVersion = (createRequire(import.meta.url)("next/package.json") as { ve
 const descriptions = {
   "/with-session": "reads the session",
   "/without-session": "the same handler without it",
-  "/cookies-only": "reads the cookie through cookies(), no session"
+  "/cookies-only": "reads the cookie through cookies(), no session",
+  "/route-wrapper-only": "sessions.route around a handler that does not read"
 } as const
 
 const runNext = (args: ReadonlyArray<string>) =>
@@ -61,15 +64,18 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     const check = (await (await fetch(`${base}/with-session`, { headers: { cookie } })).json()) as { active?: boolean }
     if (check.active !== true) throw new Error(`/with-session returned ${JSON.stringify(check)}, expected active`)
 
-    const routes = ["/with-session", "/without-session", "/cookies-only"] as const
+    const routes = ["/with-session", "/without-session", "/cookies-only", "/route-wrapper-only"] as const
     for (const route of routes) {
       await load({ url: `${base}${route}`, cookie, connections: CONNECTIONS, durationSeconds: settings.warmupSeconds })
     }
     const samples = new Map<string, Array<number>>(routes.map((route) => [route, []]))
+    const cpuSamples = new Map<string, Array<number>>(routes.map((route) => [route, []]))
+    const measureCpu = canReadProcessCpu() && server.pid !== undefined
     const failures: Array<string> = []
     for (let round = 0; round < settings.rounds; round++) {
       // Rotating which route goes first keeps a trend of the machine from favouring one.
       for (const route of rotate(routes, round)) {
+        const cpuBefore = measureCpu ? treeCpuMicroseconds(server.pid!) : 0
         const result = await load({
           url: `${base}${route}`,
           cookie,
@@ -80,29 +86,57 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
           failures.push(`${route} round ${round + 1}: ${result.non2xx} non-2xx responses, ${result.errors} errors`)
         }
         samples.get(route)!.push(result.requestsPerSecond)
+        if (measureCpu) cpuSamples.get(route)!.push((treeCpuMicroseconds(server.pid!) - cpuBefore) / result.total)
       }
     }
     const rate = (route: string) => median(samples.get(route)!)
+    const cpu = (route: string) => median(cpuSamples.get(route)!)
+    const cpuFigures = measureCpu
+      ? routes.map((route) => ({
+          name: `GET ${route}: server CPU per request`,
+          value: cpu(route),
+          unit: "µs",
+          rounds: cpuSamples.get(route)
+        }))
+      : []
+    const cpuRatios = measureCpu
+      ? [
+          {
+            name: "server CPU per request: without session / with session",
+            value: cpu("/without-session") / cpu("/with-session"),
+            target: { bound: "at least", limit: 0.95 } as const
+          }
+        ]
+      : []
     return {
       id: "next",
       title: "Next.js Route Handler with and without reading the session (production server)",
       settings: { ...settings, buildSeconds: Math.round(buildSeconds) },
-      figures: routes.map((route) => ({
-        name: `GET ${route} (${descriptions[route]})`,
-        value: rate(route),
-        unit: "requests/s",
-        rounds: samples.get(route)
-      })),
+      figures: [
+        ...routes.map((route) => ({
+          name: `GET ${route} (${descriptions[route]})`,
+          value: rate(route),
+          unit: "requests/s",
+          rounds: samples.get(route)
+        })),
+        ...cpuFigures
+      ],
       ratios: [
         {
           name: "with session / without session",
           value: rate("/with-session") / rate("/without-session"),
           target: { bound: "at least", limit: 0.95 }
         },
-        { name: "cookies() only / without session", value: rate("/cookies-only") / rate("/without-session") }
+        { name: "cookies() only / without session", value: rate("/cookies-only") / rate("/without-session") },
+        {
+          name: "sessions.route wrapper only / without session",
+          value: rate("/route-wrapper-only") / rate("/without-session")
+        },
+        ...cpuRatios
       ],
       notes: [
-        "Both routes get the same Cookie header of a live session, and no renewal is due, so neither response sets a cookie.",
+        "Server CPU per request is the CPU time of `next start` and its child processes (from /proc) over the requests of one run. Its inverse ratio is the throughput ratio a CPU-bound server would reach.",
+        "Every route gets the same Cookie header of a live session, and no renewal is due, so neither response sets a cookie.",
         ...failures
       ]
     }
