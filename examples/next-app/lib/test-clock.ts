@@ -47,6 +47,7 @@ const state = (): TestClockState => {
     fresh.clock = makeOffsetClock(Clock.Clock.defaultValue(), fresh)
     current = fresh
     registry[stateKey] = current
+    console.warn("SESHAT_TEST_CLOCK=1: session time follows the test clock, and POST /api/test-clock moves it")
   }
   return current
 }

@@ -52,6 +52,7 @@ export const layerSwitchable = (inner: Layer.Layer<SessionStore>): Layer.Layer<S
     SessionStore,
     Effect.gen(function* () {
       const store = yield* SessionStore
+      console.warn("SESHAT_TEST_OUTAGE=1: POST /api/test-outage can make the session store fail")
       return SessionStore.of({
         get: (key) => failWhileUnavailable(store.get(key)),
         insert: (session) => failWhileUnavailable(store.insert(session)),
