@@ -2,6 +2,7 @@
 
 import { refresh } from "next/cache"
 import { sessions } from "../lib/session"
+import { hasTag } from "../lib/session-state"
 
 /**
  * The outcome of one visit: whether it started, continued or replaced a session, and the counter
@@ -38,4 +39,21 @@ export async function recordVisit(): Promise<VisitResult> {
  */
 export async function endSession(): Promise<void> {
   await sessions.destroy()
+}
+
+/**
+ * Returns the flash message that an earlier action stored, such as "Signed in as …", and removes
+ * it, so it shows once. Returns `null` when there is no message or no live session.
+ *
+ * It runs as a Server Action, not in the page's render: taking the message writes the store, and a
+ * render may run for a prefetch whose page is never shown.
+ */
+export async function takeFlashMessage(): Promise<string | null> {
+  try {
+    return (await sessions.takeFlash()) ?? null
+  } catch (error) {
+    // No session, or one that expired or was revoked since the page loaded: there is no message.
+    if (hasTag(error, "NoSession", "SessionExpired", "SessionGone")) return null
+    throw error
+  }
 }

@@ -24,8 +24,8 @@ const describeOrigin = (visit: VisitResult): string => {
 }
 
 /**
- * Records the visit once when the page mounts, then shows what the visit did to the session and a
- * button that ends it.
+ * Records the visit once when the page mounts, then shows what the visit did to the session, with
+ * buttons that count another visit and end the session.
  */
 export function VisitPanel() {
   const [panel, setPanel] = useState<Panel>({ _tag: "Recording" })
@@ -48,6 +48,14 @@ export function VisitPanel() {
   const end = async () => {
     await endSession()
     setPanel({ _tag: "Ended" })
+  }
+
+  const countAgain = async () => {
+    try {
+      setPanel({ _tag: "Recorded", visit: await recordVisit() })
+    } catch (error) {
+      setPanel({ _tag: "Failed", error })
+    }
   }
 
   return (
@@ -76,6 +84,11 @@ export function VisitPanel() {
               {shortId(panel.visit.sessionId)}
             </code>
           </p>
+          <form action={countAgain}>
+            <button type="submit" data-testid="count-visit">
+              Count another visit
+            </button>
+          </form>
           <form action={end}>
             <button type="submit" data-testid="end-session">
               End session
