@@ -3,6 +3,15 @@ import { sessions } from "../../../lib/session"
 export const dynamic = "force-dynamic"
 
 /**
+ * Returns the visit count of the request's session as `{ visits }`, 0 without a live session. It
+ * only reads, and leaves the cache headers to `sessions.route`.
+ */
+export const GET = sessions.route(async () => {
+  const status = await sessions.read()
+  return Response.json({ visits: status._tag === "Active" ? status.session.data.visits : 0 })
+})
+
+/**
  * Counts a visit, like the home page's Server Action, for clients that call an API: starts a session
  * when the request has none, adds one to its counter and returns `{ sessionId, visits }`.
  * `sessions.route` adds `Cache-Control: no-store` and `Vary: Cookie` when the request set the cookie,
