@@ -26,7 +26,8 @@ export default async function DevicesPage() {
   }
 
   // `list` reads the session that `read` already loaded in this render, then the user's other sessions.
-  const devices = await sessions.list()
+  // It sorts by last activity, and the page moves this device to the top.
+  const devices = [...(await sessions.list())].sort((a, b) => Number(b.current) - Number(a.current))
   const others = devices.filter((device) => !device.current).length
 
   return (
