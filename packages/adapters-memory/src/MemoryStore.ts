@@ -111,7 +111,7 @@ export const make = (options: Options = {}): SessionStore["Service"] => {
   }
 
   return SessionStore.of({
-    inProcess: true,
+    enforcesTimeout: true,
     get: (key) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const entry = live(key, now)

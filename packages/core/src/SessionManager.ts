@@ -37,6 +37,8 @@ export interface SessionManager<A> {
   readonly policy: Policy.Policy
   /** Reports the session state, renewing a due sliding window when the jar is writable. */
   readonly read: (jar: CookieJar) => Promise<Sessions.Status<A>>
+  /** Renews a due sliding window and changes nothing else; see `Sessions.refresh`. */
+  readonly refresh: (jar: CookieJar) => Promise<Sessions.Status<A>>
   /** Returns the live session, or rejects with `NoSession` or `SessionExpired`. */
   readonly get: (jar: CookieJar) => Promise<Sessions.Session<A>>
   /** Returns the live session, or creates one and sets the cookie. */
@@ -111,6 +113,7 @@ export const make = <A, I>(options: Options<A, I>): SessionManager<A> => {
   return {
     policy: policy.success,
     read: (jar) => run((sessions) => sessions.read(jar)),
+    refresh: (jar) => run((sessions) => sessions.refresh(jar)),
     get: (jar) => run((sessions) => sessions.get(jar)),
     ensure: (jar) => run((sessions) => sessions.ensure(jar)),
     update: (jar, f) => run((sessions) => sessions.update(jar, f)),

@@ -93,10 +93,11 @@ export class SessionStore extends Context.Service<
      */
     readonly listByUser: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, StoreError>
     /**
-     * Whether the store runs in-process, without I/O, so that no call can hang. The service then
-     * skips the store timeout, which costs more than such a call. Leave it unset for any store
-     * that talks to a server.
+     * Whether every call of this store ends by itself within a bounded time: an in-process store
+     * that cannot hang, or a client that enforces its own command timeout. The service then adds no
+     * timeout of its own, which costs more than an in-process call. Leave it unset for a store whose
+     * calls can wait forever.
      */
-    readonly inProcess?: boolean | undefined
+    readonly enforcesTimeout?: boolean | undefined
   }
 >()("@seshat/core/SessionStore") {}

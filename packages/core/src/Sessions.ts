@@ -133,6 +133,12 @@ export interface Sessions<A> {
   readonly policy: Policy.Policy
   /** Reports the session state. Renews a due sliding window when the jar is writable; never creates. */
   readonly read: (jar: CookieJar) => Effect.Effect<Status<A>, StoreUnavailable>
+  /**
+   * Renews a due sliding window and changes nothing else: no session is created, and an expired or
+   * corrupt record stays for the request that follows, so that request still learns why its
+   * session ended. For code that runs before the request's own handler, such as a Next.js proxy.
+   */
+  readonly refresh: (jar: CookieJar) => Effect.Effect<Status<A>, StoreUnavailable>
   /** Returns the live session, or fails with `NoSession` or `SessionExpired`. */
   readonly get: (jar: CookieJar) => Effect.Effect<Session<A>, RequireError>
   /** Returns the live session, or creates one with a new token and sets the cookie. */
@@ -226,7 +232,7 @@ export const make = <A, I>(
     const store = yield* SessionStore
     const tokens = yield* Token.TokenGenerator
     const commands = Commands.make(policy, store, SessionRecord.codec(options.schema))
-    const slots = new WeakMap<CookieJar, RequestSlot<A>>()
+    const slots = new WeakMap<object, RequestSlot<A>>()
 
     const newCredentials = Effect.gen(function* () {
       const token = yield* Token.generate
@@ -266,15 +272,19 @@ export const make = <A, I>(
     }
 
     // Turns an observation into the request's state. Dropping an expired or corrupt record is
-    // clean-up: a read-only context skips it (the store's TTL removes the record later), and a
-    // failed delete does not fail the request.
-    const settle = (jar: CookieJar, observation: Machine.Observation<A>): Effect.Effect<Machine.State<A>> =>
+    // clean-up: a read-only context and `refresh` skip it (the store's TTL removes the record
+    // later), and a failed delete does not fail the request.
+    const settle = (
+      jar: CookieJar,
+      observation: Machine.Observation<A>,
+      cleanUpAllowed: boolean
+    ): Effect.Effect<Machine.State<A>> =>
       Effect.clockWith((clock) => {
         const next = Machine.observe(policy, observation, clock.currentTimeMillisUnsafe())
         // The common cases (a valid session, no cookie, an unknown token) need no effect at all.
         if (next.commands.length === 0 && next.state._tag !== "Expired") return Effect.succeed(next.state)
         const cleanUp =
-          jar.writable && next.commands.length > 0
+          cleanUpAllowed && jar.writable && next.commands.length > 0
             ? commands
                 .run(jar, next.commands)
                 .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
@@ -286,16 +296,19 @@ export const make = <A, I>(
       (jar: CookieJar) =>
       (state: Machine.State<A>): RequestSlot<A> => {
         const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
-        slots.set(jar, slot)
+        slots.set(jar.scope ?? jar, slot)
         return slot
       }
 
     // Loads the request's session once per jar. A request that holds its session past a deadline
     // must see it expire, not renew it, so a cached active state is checked against the clock again.
-    const load = (jar: CookieJar): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
-      const cached = slots.get(jar)
-      if (cached === undefined)
-        return Effect.flatMap(observeRequest(jar), (observation) => Effect.map(settle(jar, observation), newSlot(jar)))
+    const load = (jar: CookieJar, cleanUpAllowed = true): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
+      const cached = slots.get(jar.scope ?? jar)
+      if (cached === undefined) {
+        return Effect.flatMap(observeRequest(jar), (observation) =>
+          Effect.map(settle(jar, observation, cleanUpAllowed), newSlot(jar))
+        )
+      }
       const state = cached.state
       if (state._tag !== "Active") return Effect.succeed(cached)
       return Effect.clockWith((clock) => {
@@ -307,7 +320,7 @@ export const make = <A, I>(
           record: state.record,
           version: state.version
         }
-        return Effect.map(settle(jar, observation), (settled) => {
+        return Effect.map(settle(jar, observation, cleanUpAllowed), (settled) => {
           cached.state = settled
           return cached
         })
@@ -397,6 +410,9 @@ export const make = <A, I>(
     const loadAndTouch = (jar: CookieJar) => Effect.flatMap(load(jar), (slot) => Effect.as(touch(jar, slot), slot))
 
     const read = (jar: CookieJar) => Effect.map(loadAndTouch(jar), status)
+
+    const refresh = (jar: CookieJar) =>
+      Effect.flatMap(load(jar, false), (slot) => Effect.as(touch(jar, slot), status(slot)))
 
     const get = (jar: CookieJar) =>
       Effect.flatMap(loadAndTouch(jar), (slot) => Effect.map(requireActive(slot.state), (state) => view(state, slot)))
@@ -660,6 +676,7 @@ export const make = <A, I>(
     return {
       policy,
       read,
+      refresh,
       get,
       ensure,
       update,

@@ -248,6 +248,78 @@ describe("Sessions.read", () => {
   )
 })
 
+describe("Sessions.refresh", () => {
+  Vitest.effect("refresh renews a due session", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie, token } = yield* start(harness)
+      yield* TestClock.setTime(renewal)
+      const jar = jarFor(cookie)
+
+      const status = yield* harness.sessions.refresh(jar)
+
+      assert.strictEqual(status._tag, "Active")
+      assert.strictEqual(harness.spy.calls.update, 1)
+      assert.strictEqual(tokenIn(cookieFrom(jar)), token)
+    })
+  )
+
+  Vitest.effect("refresh leaves an expired record and its cookie", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie, token, session } = yield* start(harness)
+      const writesBefore = harness.spy.writes()
+      yield* TestClock.setTime(idle)
+      const jar = jarFor(cookie)
+
+      const status = yield* harness.sessions.refresh(jar)
+      const later = yield* harness.sessions.read(jarFor(cookie))
+
+      assert.deepStrictEqual(status, { _tag: "Expired", reason: "idle", sessionId: session.id })
+      assert.deepStrictEqual(later, { _tag: "Expired", reason: "idle", sessionId: session.id })
+      assert.deepStrictEqual(jar.setCookieHeaders(), [])
+      assert.isAbove(harness.spy.writes(), writesBefore)
+      assert.isTrue(Option.isNone(yield* stored(harness, token)))
+    })
+  )
+
+  Vitest.effect("refresh never creates a session", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const jars = [jarFor(), jarFor(`${cookieName}=${unknownToken}`), jarFor(`${cookieName}=junk`)]
+
+      const statuses = yield* Effect.forEach(jars, harness.sessions.refresh)
+
+      assert.deepStrictEqual(
+        statuses.map((status) => status._tag),
+        ["Absent", "Invalid", "Invalid"]
+      )
+      assert.strictEqual(harness.spy.writes(), 0)
+      for (const jar of jars) assert.deepStrictEqual(jar.setCookieHeaders(), [])
+    })
+  )
+})
+
+describe("Sessions jar scope", () => {
+  Vitest.effect("jars of one scope share the loaded session", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie } = yield* start(harness)
+      const request = {}
+      const viewer = { ...jarFor(cookie, { writable: false }), scope: request }
+      const writer = { ...jarFor(cookie), scope: request }
+
+      yield* harness.sessions.read(viewer)
+      yield* harness.sessions.update(writer, (data) => ({ ...data, visits: data.visits + 1 }))
+      const status = yield* harness.sessions.read(viewer)
+
+      assert.strictEqual(status._tag, "Active")
+      assert.strictEqual((status as Extract<Sessions.Status<Data>, { _tag: "Active" }>).session.data.visits, 1)
+      assert.strictEqual(harness.spy.calls.get, 1)
+    })
+  )
+})
+
 describe("Sessions.get", () => {
   Vitest.effect("get fails NoSession for each reason", () =>
     Effect.gen(function* () {

@@ -86,7 +86,7 @@ export const makeSpy = (inner: SessionStore["Service"]): StoreSpy => {
     store: SessionStore.of({
       ...inner,
       // The spy can hang, so the service must apply its store timeout.
-      inProcess: false,
+      enforcesTimeout: false,
       get: (key) => {
         spy.keys.push(key)
         return guard("get", () => inner.get(key))

@@ -17,7 +17,7 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
   // Every store call gets the policy's deadline, and an outage becomes `StoreUnavailable`, which no
   // caller reads as "no session".
   const timeout = <X>(effect: Effect.Effect<X, StoreError>) =>
-    store.inProcess === true
+    store.enforcesTimeout === true
       ? effect
       : Effect.timeoutOrElse(effect, {
           duration: policy.storeTimeoutMs,
