@@ -40,7 +40,11 @@ export interface Policy {
   readonly expiredRetentionMs: number
   /** Maximum live sessions of one user; signing in past it ends the oldest. `undefined` sets no limit. */
   readonly maxSessionsPerUser: number | undefined
-  /** Number of attempts `update` makes when concurrent writers change the session. */
+  /**
+   * Number of attempts `update` makes when concurrent writers change the session. Every conflict
+   * means another writer won, so `n` requests writing one session at once all succeed when this is
+   * at least `n`; the default of 10 covers the six connections a browser opens to one host.
+   */
   readonly maxUpdateAttempts: number
   readonly cookie: Cookie.CookieOptions
 }
@@ -154,7 +158,7 @@ export const make = (options: PolicyOptions = {}): Result.Result<Policy, Session
   if (!Number.isInteger(maxSize) || maxSize < 64 || maxSize > MAX_SIZE_LIMIT) {
     return fail("maxSize", `must be a whole number of bytes from 64 to ${MAX_SIZE_LIMIT}, got ${maxSize}`)
   }
-  const maxUpdateAttempts = merged.maxUpdateAttempts ?? 5
+  const maxUpdateAttempts = merged.maxUpdateAttempts ?? 10
   if (!Number.isInteger(maxUpdateAttempts) || maxUpdateAttempts < 1 || maxUpdateAttempts > 100) {
     return fail("maxUpdateAttempts", `must be a whole number from 1 to 100, got ${maxUpdateAttempts}`)
   }

@@ -18,8 +18,11 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type { LogLevel } from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Result from "effect/Result"
 import type { CookieJar } from "./CookieJar.js"
 import * as Policy from "./Policy.js"
@@ -84,6 +87,17 @@ export interface Options<A, I> extends Sessions.Options<A, I> {
   readonly tokens?: Layer.Layer<Token.TokenGenerator> | undefined
   /** Clock; the system clock by default. Tests and demos pass a clock they control. */
   readonly clock?: Clock.Clock | undefined
+  /**
+   * The least severe level that is logged: `"Info"` by default, `"Warn"` for outages and corrupt
+   * records only, `"None"` for silence, `"Debug"` to see renewals too.
+   */
+  readonly logLevel?: LogLevel | undefined
+  /**
+   * Where log lines go, such as `Logger.consoleJson` from `effect/Logger` or a logger that forwards
+   * to the app's own. Effect's console logger by default. Log lines name sessions by their public
+   * id, never by token.
+   */
+  readonly logger?: Logger.Logger<unknown, unknown> | undefined
 }
 
 const ManagedSessions = Context.Service<Sessions.Sessions<unknown>>("@seshat/core/SessionManager/Sessions")
@@ -102,9 +116,14 @@ export const make = <A, I>(options: Options<A, I>): SessionManager<A> => {
   const ports = Layer.merge(options.store, options.tokens ?? Token.layerWebCrypto)
   // The clock is merged into the runtime's context, because the service reads it on every call.
   const clock = options.clock === undefined ? Layer.empty : Layer.succeed(Clock.Clock, options.clock)
+  const logging = Layer.mergeAll(
+    options.logLevel === undefined ? Layer.empty : Layer.succeed(References.MinimumLogLevel, options.logLevel),
+    options.logger === undefined ? Layer.empty : Logger.layer([options.logger])
+  )
   const layer = Sessions.layer(ManagedSessions, options as Sessions.Options<unknown, unknown>).pipe(
     Layer.provide(ports),
-    Layer.provideMerge(clock)
+    Layer.provideMerge(clock),
+    Layer.provideMerge(logging)
   )
   const runtime = ManagedRuntime.make(layer)
   const run = <X, E>(f: (sessions: Sessions.Sessions<A>) => Effect.Effect<X, E>): Promise<X> =>

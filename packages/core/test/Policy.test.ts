@@ -34,7 +34,7 @@ describe("Policy", () => {
     assert.strictEqual(policy.clockSkewMs, 15 * minute)
     assert.strictEqual(policy.storeTimeoutMs, 2000)
     assert.strictEqual(policy.expiredRetentionMs, hour)
-    assert.strictEqual(policy.maxUpdateAttempts, 5)
+    assert.strictEqual(policy.maxUpdateAttempts, 10)
     assert.deepStrictEqual(policy.cookie, Cookie.defaults)
   })
 

@@ -7,6 +7,7 @@ import * as Token from "@seshat/core/Token"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { TestClock } from "effect/testing"
 import { afterEach, assert, describe, it, vi } from "vitest"
 import { cookieFrom, Data, initial, jarFor, minute, policy, tokenIn } from "./fixtures.js"
@@ -161,6 +162,26 @@ describe("SessionManager", () => {
     assert.instanceOf(error, StoreUnavailable)
     assert.strictEqual((error as StoreUnavailable).operation, "insert")
     assert.deepStrictEqual(jar.setCookieHeaders(), [])
+  })
+
+  it("logs go to the given logger at the given level", async () => {
+    const quiet: Array<string> = []
+    const verbose: Array<string> = []
+    const collect = (lines: Array<string>) =>
+      Logger.make((entry) => lines.push(`${entry.logLevel} ${String(entry.message)}`))
+    const warnOnly = makeManager({
+      store: Layer.succeed(SessionStore, unavailable),
+      logger: collect(quiet),
+      logLevel: "Warn"
+    })
+    const everything = makeManager({ logger: collect(verbose), logLevel: "Debug" })
+
+    await rejection(warnOnly.ensure(jarFor()))
+    await warnOnly.read(jarFor())
+    await everything.ensure(jarFor())
+
+    assert.deepStrictEqual(quiet, ["Warn session store unavailable"])
+    assert.deepStrictEqual(verbose, ["Info session created"])
   })
 
   it("default tokens come from Web Crypto", async () => {

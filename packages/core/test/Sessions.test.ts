@@ -804,11 +804,33 @@ describe("Sessions.update", () => {
       const record = Option.getOrThrow(yield* stored(harness, token))
 
       assert.instanceOf(error, SessionConflict)
-      assert.strictEqual((error as SessionConflict).attempts, 5)
+      assert.strictEqual((error as SessionConflict).attempts, 10)
       assert.strictEqual((error as SessionConflict).sessionId, session.id)
-      assert.strictEqual(runs, 5)
-      assert.strictEqual(harness.spy.calls.update, 5)
+      assert.strictEqual(runs, 10)
+      assert.strictEqual(harness.spy.calls.update, 10)
       assert.notInclude(record.value, "lost")
+    })
+  )
+
+  Vitest.effect("ten concurrent updates all land", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie, token } = yield* start(harness)
+      // Each write waits a turn first, so every request reads the record before any of them writes.
+      harness.spy.beforeUpdate = () => Effect.yieldNow
+      const jars = Array.from({ length: 10 }, () => jarFor(cookie))
+
+      yield* Effect.forEach(
+        jars,
+        (jar) => harness.sessions.update(jar, (data) => ({ ...data, visits: data.visits + 1 })),
+        {
+          concurrency: "unbounded"
+        }
+      )
+      const record = Option.getOrThrow(yield* stored(harness, token))
+
+      assert.include(record.value, '"visits":10')
+      assert.isAbove(harness.spy.calls.update, 10)
     })
   )
 
@@ -998,6 +1020,31 @@ describe("Sessions.destroy", () => {
 })
 
 describe("Sessions store outage", () => {
+  Vitest.effect("outage warning names the cause once per interval", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      yield* captureLogs(
+        Effect.gen(function* () {
+          const harness = yield* setup()
+          const { cookie } = yield* start(harness)
+          harness.spy.faults.set("get", "fail")
+          for (let i = 0; i < 5; i++) yield* Effect.flip(harness.sessions.read(jarFor(cookie)))
+          yield* TestClock.adjust("10 seconds")
+          yield* Effect.flip(harness.sessions.read(jarFor(cookie)))
+        }),
+        lines
+      )
+
+      const warnings = lines
+        .filter((line) => line.includes("session store unavailable"))
+        .map((line) => JSON.parse(line))
+      assert.strictEqual(warnings.length, 2)
+      assert.strictEqual(warnings[0].annotations.cause, "connection refused")
+      assert.strictEqual(warnings[0].annotations.failures, 1)
+      assert.strictEqual(warnings[1].annotations.failures, 5)
+    })
+  )
+
   Vitest.effect("failing get fails every operation", () =>
     Effect.gen(function* () {
       const harness = yield* setup()

@@ -137,6 +137,26 @@ describe("Sessions.login", () => {
       assert.strictEqual(listed.length, 3)
     })
   )
+
+  Vitest.effect("login too large keeps the old session", () =>
+    Effect.gen(function* () {
+      const maxSize = 512
+      const harness = yield* setup({ policy: { maxSize } })
+      const before = yield* start(harness)
+      const base = Option.getOrThrow(yield* harness.spy.inner.get(storeKeyOf(before.token))).value.length
+      // Fills the anonymous record to the limit, so the user id that login adds no longer fits.
+      yield* harness.sessions.update(jarFor(before.cookie), (data) => ({ ...data, note: "x".repeat(maxSize - base) }))
+      const writesBefore = harness.spy.writes()
+
+      const jar = jarFor(before.cookie)
+      const error = yield* Effect.flip(harness.sessions.login(jar, "alice"))
+
+      assert.strictEqual(error._tag, "SessionTooLarge")
+      assert.strictEqual(harness.spy.writes(), writesBefore)
+      assert.deepStrictEqual(jar.setCookieHeaders(), [])
+      assert.isTrue(yield* isLive(harness, before.cookie))
+    })
+  )
 })
 
 describe("Sessions.rotate", () => {

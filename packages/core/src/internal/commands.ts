@@ -27,14 +27,31 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
             )
         })
 
+  // During an outage every request fails the same way, so the warning is logged once per interval
+  // with the count of failures it stands for, rather than once per request.
+  let lastWarningAt = Number.NEGATIVE_INFINITY
+  let unreported = 0
+  const warnUnavailable = (operation: StoreUnavailable["operation"], cause: unknown) =>
+    Effect.clockWith((clock) => {
+      const now = clock.currentTimeMillisUnsafe()
+      unreported++
+      if (now - lastWarningAt < OUTAGE_LOG_INTERVAL_MS) return Effect.void
+      const failures = unreported
+      lastWarningAt = now
+      unreported = 0
+      return Effect.logWarning("session store unavailable").pipe(
+        Effect.annotateLogs({ operation, cause: describeCause(cause), failures })
+      )
+    })
+
   const call = <X>(operation: StoreUnavailable["operation"], effect: Effect.Effect<X, StoreError>) =>
     timeout(effect).pipe(
       Effect.catch(
         (error): Effect.Effect<never, StoreError | StoreUnavailable> =>
           error.reason === "Unavailable"
-            ? Effect.logWarning("session store unavailable").pipe(
-                Effect.annotateLogs({ operation, cause: String(error.cause) }),
-                Effect.andThen(Effect.fail(new StoreUnavailable({ operation, cause: error.cause })))
+            ? Effect.andThen(
+                warnUnavailable(operation, error.cause),
+                Effect.fail(new StoreUnavailable({ operation, cause: error.cause }))
               )
             : Effect.fail(error)
       )
@@ -50,12 +67,12 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
     key: string,
     record: SessionRecord.SessionRecord<A>,
     version: number
-  ): Effect.Effect<StoredSession, InvalidSessionData | SessionTooLarge> => {
+  ): Result.Result<StoredSession, InvalidSessionData | SessionTooLarge> => {
     const encoded = codec.encode(record)
-    if (Result.isFailure(encoded)) return Effect.fail(new InvalidSessionData({ detail: encoded.failure }))
+    if (Result.isFailure(encoded)) return Result.fail(new InvalidSessionData({ detail: encoded.failure }))
     const size = byteLength(encoded.success)
-    if (size > policy.maxSize) return Effect.fail(new SessionTooLarge({ size, maxSize: policy.maxSize }))
-    const stored: StoredSession = {
+    if (size > policy.maxSize) return Result.fail(new SessionTooLarge({ size, maxSize: policy.maxSize }))
+    return Result.succeed({
       key,
       sessionId: record.id,
       userId: record.userId,
@@ -63,20 +80,35 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       expiresAt: SessionRecord.expiresAt(record) + policy.expiredRetentionMs,
       deadline: record.absoluteExpiresAt + policy.expiredRetentionMs,
       value: encoded.success
-    }
-    return Effect.succeed(stored)
+    })
   }
 
-  const runCommand = (jar: CookieJar, command: Machine.Command<A>): Effect.Effect<void, CommandError> => {
+  // Every record is encoded and size-checked before the first command runs, so a record that is too
+  // large or does not encode fails the operation before anything changed: a sign-in never deletes
+  // the old record and then fails to write the new one.
+  const prepare = (
+    command: Machine.Command<A>
+  ): Result.Result<StoredSession | undefined, InvalidSessionData | SessionTooLarge> => {
     switch (command._tag) {
       case "InsertRecord":
-        return Effect.flatMap(toStored(command.key, command.record, 1), (stored) =>
-          call("insert", store.insert(stored))
-        )
+        return toStored(command.key, command.record, 1)
       case "UpdateRecord":
-        return Effect.flatMap(toStored(command.key, command.record, command.version), (stored) =>
-          call("update", store.update(stored))
-        )
+        return toStored(command.key, command.record, command.version)
+      default:
+        return Result.succeed(undefined)
+    }
+  }
+
+  const runCommand = (
+    jar: CookieJar,
+    command: Machine.Command<A>,
+    stored: StoredSession | undefined
+  ): Effect.Effect<void, CommandError> => {
+    switch (command._tag) {
+      case "InsertRecord":
+        return call("insert", store.insert(stored!))
+      case "UpdateRecord":
+        return call("update", store.update(stored!))
       case "DeleteRecord":
         return call("delete", store.delete(command.key, command.version))
       case "SetCookie":
@@ -86,8 +118,15 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
     }
   }
 
-  const run = (jar: CookieJar, commands: ReadonlyArray<Machine.Command<A>>) =>
-    Effect.forEach(commands, (command) => runCommand(jar, command), { discard: true })
+  const run = (jar: CookieJar, commands: ReadonlyArray<Machine.Command<A>>): Effect.Effect<void, CommandError> => {
+    const prepared: Array<StoredSession | undefined> = []
+    for (const command of commands) {
+      const stored = prepare(command)
+      if (Result.isFailure(stored)) return Effect.fail(stored.failure)
+      prepared.push(stored.success)
+    }
+    return Effect.forEach(commands, (command, i) => runCommand(jar, command, prepared[i]), { discard: true })
+  }
 
   const decode = (stored: StoredSession, token: Redacted.Redacted<string>): Machine.Observation<A> => {
     const record = codec.decode(stored.value)
@@ -106,6 +145,28 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
   }
 
   return { call, get, listByUser, run, decode, decodeRecord }
+}
+
+const OUTAGE_LOG_INTERVAL_MS = 10_000
+
+/**
+ * Describes the cause of a store failure for a log line: the messages along the `cause` chain, since
+ * client errors often wrap the one that says what happened (a refused connection, a timeout).
+ */
+export const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current = cause
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (typeof current !== "object") {
+      parts.push(String(current))
+      break
+    }
+    const { message, _tag } = current as { message?: unknown; _tag?: unknown }
+    const text = typeof message === "string" && message !== "" ? message : typeof _tag === "string" ? _tag : ""
+    if (text !== "" && !parts.includes(text)) parts.push(text)
+    current = (current as { cause?: unknown }).cause
+  }
+  return parts.length === 0 ? "unknown" : parts.join(": ")
 }
 
 /** Counts the UTF-8 bytes of a string without allocating. */
