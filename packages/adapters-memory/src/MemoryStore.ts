@@ -4,6 +4,11 @@
  *
  * For a single process only: sessions are lost on restart and not shared between instances.
  *
+ * NOTE: every session counts against `maxEntries`, anonymous ones included. A flood of new visitors
+ * whose requests call `ensure` evicts the least recently used sessions, which may be signed-in
+ * users'. Call `ensure` only where a session is needed, and use a shared store such as Redis where
+ * that is not enough.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
