@@ -8,12 +8,19 @@
  * queue, so a command during an outage fails at once with `RedisError`, which the store reports as
  * unavailable, and never runs later behind the app's back.
  *
+ * Every command fails with `RedisError` when no reply arrives within `commandTimeoutMs`, and
+ * `CallTimeout` gives several commands one deadline together. Both share one timer per layer,
+ * which costs far less per command than an Effect timeout.
+ *
  * @since 0.1.0
  */
+import { SessionConfigError } from "@seshat/core/SessionError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
-import { createClient, createCluster } from "redis"
+import { ClientClosedError, ClientOfflineError, createClient, createCluster } from "redis"
+import * as Commands from "./internal/commands.js"
 
 /**
  * Connection options.
@@ -26,6 +33,12 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs?: number | undefined
   /** Maximum wait between reconnection attempts, in milliseconds. Default 2000. */
   readonly maxReconnectDelayMs?: number | undefined
+  /**
+   * Time allowed for a command's reply, in milliseconds. Default 2000. The Redis store gives all
+   * the commands of one store call this time together, and the session policy's `storeTimeout`
+   * then does not apply.
+   */
+  readonly commandTimeoutMs?: number | undefined
 }
 
 /**
@@ -50,59 +63,124 @@ export interface ClusterOptions extends ConnectionOptions {
   readonly rootNodes: ReadonlyArray<string>
 }
 
+/**
+ * The command deadline of this package's bindings, provided next to their `Redis` service. The
+ * Redis store finds it there and then leaves deadlines to the binding.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class CallTimeout extends Context.Service<
+  CallTimeout,
+  {
+    /** The time allowed for a command, or for the commands of one `within`, in milliseconds. */
+    readonly timeoutMs: number
+    /**
+     * Runs `effect` with one deadline for every command it sends, in any fiber it forks. Past the
+     * deadline, the command waiting for its reply fails with `RedisError`, and so does every command
+     * sent after it. Waits other than Redis commands get no deadline.
+     */
+    readonly within: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  }
+>()("@seshat/adapters-redis/RedisClient/CallTimeout") {}
+
+const defaultTimeoutMs = 2000
+
+// The largest delay `setTimeout` accepts; a longer one fires at once.
+const maxTimerDelayMs = 2 ** 31 - 1
+
+const checkOptions = (options: ConnectionOptions): void => {
+  for (const field of ["connectTimeoutMs", "maxReconnectDelayMs", "commandTimeoutMs"] as const) {
+    const value = options[field]
+    if (value === undefined) continue
+    if (!Number.isInteger(value) || value < 1 || value > maxTimerDelayMs) {
+      throw new SessionConfigError({
+        field,
+        detail: `must be a whole number of milliseconds from 1 to ${maxTimerDelayMs}, got ${String(value)}`
+      })
+    }
+  }
+}
+
 const socketOptions = (options: ConnectionOptions) => ({
-  connectTimeout: options.connectTimeoutMs ?? 2000,
+  connectTimeout: options.connectTimeoutMs ?? defaultTimeoutMs,
   // Exponential back-off from 50 ms, capped, and never giving up: the server may be restarting.
-  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelayMs ?? 2000)
+  reconnectStrategy: (retries: number) =>
+    Math.min(50 * 2 ** Math.min(retries, 10), options.maxReconnectDelayMs ?? defaultTimeoutMs)
 })
 
-const toError = (cause: unknown) => new Redis.RedisError({ cause })
+// Node reports a failed connection to a host name with several addresses (`localhost` as ::1 and
+// 127.0.0.1) as an `AggregateError` with an empty message. Its inner errors name each address.
+const messageOf = (error: unknown): string => {
+  if (error instanceof AggregateError && error.message === "") {
+    return error.errors.map(messageOf).join("; ")
+  }
+  return error instanceof Error ? error.message : String(error)
+}
 
-const unsupported = (feature: string) => Effect.fail(toError(new Error(`${feature} is not supported by this binding`)))
+// The state of a client's connection, as its events report it.
+interface Connection {
+  /** The message of the last connection error, if any. */
+  lastError: string | undefined
+  /** Whether the layer's scope closed the client. */
+  closed: boolean
+}
 
-// The client reports every failed reconnection as an `error` event, and an event without a listener
-// would crash the process. One warning per outage is enough: the store logs each failed call.
-const watchErrors = (client: { on(event: "error" | "ready", listener: (error?: unknown) => void): unknown }) =>
+// Tracks a client's connection. The client reports every failed reconnection as an `error` event,
+// and an event without a listener would crash the process. One warning per outage is enough: the
+// session service logs the failed calls.
+const watchConnection = (
+  client: { on(event: string, listener: (error?: unknown) => void): unknown },
+  events: { readonly error: ReadonlyArray<string>; readonly ready: string }
+) =>
   Effect.gen(function* () {
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const connection: Connection = { lastError: undefined, closed: false }
     let reported = false
-    client.on("error", (error) => {
+    const onError = (error: unknown) => {
+      connection.lastError = messageOf(error)
       if (reported) return
       reported = true
-      runFork(Effect.logWarning("Redis connection failed; reconnecting in the background", String(error)))
-    })
-    client.on("ready", () => {
+      runFork(Effect.logWarning("Redis connection failed; reconnecting in the background", connection.lastError))
+    }
+    for (const event of events.error) client.on(event, onError)
+    client.on(events.ready, () => {
       if (reported) runFork(Effect.logInfo("Redis connection restored"))
       reported = false
     })
+    // Runs before the client is destroyed, because the client was acquired first.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        connection.closed = true
+      })
+    )
+    return connection
   })
 
-/**
- * A `Redis` layer over one server.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer = (options: Options): Layer.Layer<Redis.Redis> =>
-  Layer.effect(
-    Redis.Redis,
-    Effect.gen(function* () {
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          createClient({ url: options.url, disableOfflineQueue: true, socket: socketOptions(options) })
-        ),
-        (client) => Effect.sync(() => client.destroy())
-      )
-      yield* watchErrors(client)
-      yield* waitForConnection(client.connect(), options)
-      return yield* Redis.make({
-        send: <A>(command: string, ...args: ReadonlyArray<string>) =>
-          Effect.tryPromise({ try: () => client.sendCommand([command, ...args]) as Promise<A>, catch: toError }),
-        subscribe: () => unsupported("subscribe"),
-        connect: unsupported("reserve")
-      })
-    })
-  )
+// Turns what the client rejects with into a plain `Error` that names the reason, so that the
+// session service logs "connect ECONNREFUSED 127.0.0.1:6379" rather than "The client is offline".
+const describeFailure = (cause: unknown, connection: Connection): Error => {
+  if (connection.closed) return new Error("the Redis client is closed")
+  if (cause instanceof ClientOfflineError || cause instanceof ClientClosedError) {
+    const detail = connection.lastError === undefined ? "still connecting" : `last error: ${connection.lastError}`
+    return new Error(`not connected to Redis (${detail})`)
+  }
+  return new Error(messageOf(cause), { cause })
+}
+
+const unsupported = (feature: string) =>
+  Effect.fail(new Redis.RedisError({ cause: new Error(`${feature} is not supported by this binding`) }))
+
+// Builds the `send` of a binding and its `CallTimeout`.
+const makeCommands = (
+  run: (args: Array<string>) => Promise<unknown>,
+  options: ConnectionOptions,
+  connection: Connection
+) => {
+  const timeoutMs = options.commandTimeoutMs ?? defaultTimeoutMs
+  const { send, within } = Commands.make(run, timeoutMs, (cause) => describeFailure(cause, connection))
+  return { send, timeout: CallTimeout.of({ timeoutMs, within }) }
+}
 
 // Gives the first connection up to the connect timeout, so an app that starts with Redis up serves
 // its first requests, and one that starts during an outage still starts. The connection attempt goes
@@ -111,7 +189,7 @@ const waitForConnection = (connecting: Promise<unknown>, options: ConnectionOpti
   Effect.promise(
     () =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.connectTimeoutMs ?? 2000)
+        const timer = setTimeout(resolve, options.connectTimeoutMs ?? defaultTimeoutMs)
         connecting.then(
           () => {
             clearTimeout(timer)
@@ -123,6 +201,37 @@ const waitForConnection = (connecting: Promise<unknown>, options: ConnectionOpti
         )
       })
   )
+
+const toContext = (send: Redis.Redis["Service"]["send"], timeout: CallTimeout["Service"]) =>
+  Effect.map(
+    Redis.make({ send, subscribe: () => unsupported("subscribe"), connect: unsupported("reserve") }),
+    (redis) => Context.make(Redis.Redis, redis).pipe(Context.add(CallTimeout, timeout))
+  )
+
+/**
+ * Binds Effect's `Redis` port to one server, with its `CallTimeout`. Throws `SessionConfigError` at
+ * once when a timeout option is not a whole number of milliseconds from 1 to 2^31 - 1.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Redis.Redis | CallTimeout> => {
+  checkOptions(options)
+  return Layer.effectContext(
+    Effect.gen(function* () {
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          createClient({ url: options.url, disableOfflineQueue: true, socket: socketOptions(options) })
+        ),
+        (client) => Effect.sync(() => client.destroy())
+      )
+      const connection = yield* watchConnection(client, { error: ["error"], ready: "ready" })
+      yield* waitForConnection(client.connect(), options)
+      const { send, timeout } = makeCommands((args) => client.sendCommand(args), options, connection)
+      return yield* toContext(send, timeout)
+    })
+  )
+}
 
 // The key a command routes by in a cluster: the first key argument of the commands the store sends.
 const routingKey = (command: string, args: ReadonlyArray<string>): string | undefined => {
@@ -136,15 +245,17 @@ const routingKey = (command: string, args: ReadonlyArray<string>): string | unde
 }
 
 /**
- * A `Redis` layer over a Redis Cluster. `SCRIPT LOAD` runs on every primary, so a script hash is
- * known wherever its keys live; after a failover, Effect's script cache reloads it on `NOSCRIPT`.
+ * Binds Effect's `Redis` port to a Redis Cluster, with its `CallTimeout`. `SCRIPT LOAD` runs on every
+ * primary, so a script hash is known wherever its keys live; after a failover, Effect's script
+ * cache reloads it on `NOSCRIPT`. A command's deadline covers its redirections and the topology
+ * refreshes they cause. Throws `SessionConfigError` like `layer`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerCluster = (options: ClusterOptions): Layer.Layer<Redis.Redis> =>
-  Layer.effect(
-    Redis.Redis,
+export const layerCluster = (options: ClusterOptions): Layer.Layer<Redis.Redis | CallTimeout> => {
+  checkOptions(options)
+  return Layer.effectContext(
     Effect.gen(function* () {
       const cluster = yield* Effect.acquireRelease(
         Effect.sync(() =>
@@ -155,31 +266,30 @@ export const layerCluster = (options: ClusterOptions): Layer.Layer<Redis.Redis> 
         ),
         (cluster) => Effect.sync(() => cluster.destroy())
       )
-      yield* watchErrors(cluster)
+      // The cluster reports discovery failures as `error` and each node's connection failures as
+      // `node-error`; it has no `ready` event of its own.
+      const connection = yield* watchConnection(cluster, { error: ["error", "node-error"], ready: "node-ready" })
       // Discovery retries until a node responds. Until then every command fails as unavailable.
       const connect = (): Promise<unknown> =>
         cluster
           .connect()
-          .catch(() => new Promise((resume) => setTimeout(resume, options.maxReconnectDelayMs ?? 2000)).then(connect))
+          .catch(() =>
+            new Promise((resume) => setTimeout(resume, options.maxReconnectDelayMs ?? defaultTimeoutMs)).then(connect)
+          )
       yield* waitForConnection(connect(), options)
 
-      const send = <A>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, Redis.RedisError> => {
-        if (command.toUpperCase() === "SCRIPT" && args[0]?.toUpperCase() === "LOAD") {
-          return Effect.tryPromise({
-            try: async () => {
-              const hashes = await Promise.all(
-                cluster.masters.map(async (node) => (await cluster.nodeClient(node)).sendCommand([command, ...args]))
-              )
-              return hashes[0] as A
-            },
-            catch: toError
-          })
+      const run = async (args: Array<string>): Promise<unknown> => {
+        const [command, ...rest] = args as [string, ...Array<string>]
+        if (command.toUpperCase() === "SCRIPT" && rest[0]?.toUpperCase() === "LOAD") {
+          const hashes = await Promise.all(
+            cluster.masters.map(async (node) => (await cluster.nodeClient(node)).sendCommand(args))
+          )
+          return hashes[0]
         }
-        return Effect.tryPromise({
-          try: () => cluster.sendCommand(routingKey(command, args), false, [command, ...args]) as Promise<A>,
-          catch: toError
-        })
+        return cluster.sendCommand(routingKey(command, rest), false, args)
       }
-      return yield* Redis.make({ send, subscribe: () => unsupported("subscribe"), connect: unsupported("reserve") })
+      const { send, timeout } = makeCommands(run, options, connection)
+      return yield* toContext(send, timeout)
     })
   )
+}

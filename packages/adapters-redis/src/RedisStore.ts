@@ -7,6 +7,11 @@
  * TTL is computed from the Effect `Clock`, relative (`PEXPIRE`), so clock skew between app
  * servers and Redis does not matter.
  *
+ * Over this package's bindings, which provide `RedisClient.CallTimeout`, every store call ends
+ * within the binding's `commandTimeoutMs`. The store reports this to the session service through
+ * `enforcesTimeout`, so the policy's `storeTimeout` does not apply. Over another `Redis`
+ * layer, the session service puts `storeTimeout` on every call as usual.
+ *
  * @since 0.1.0
  */
 import { SessionStore, StoreError, type StoredSession } from "@seshat/core/SessionStore"
@@ -15,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
+import { CallTimeout } from "./RedisClient.js"
 import * as Scripts from "./scripts.js"
 
 /**
@@ -28,7 +34,17 @@ export interface Options {
   readonly prefix?: string | undefined
 }
 
-const unavailable = (cause: unknown) => new StoreError({ reason: "Unavailable", cause })
+// The cause is a plain `Error` whose message states why the call failed, such as "timed out after
+// 2000 ms", because the session service logs that message. This package's bindings give one; the
+// cause from another binding is wrapped in one.
+const unavailable = (error: Redis.RedisError) => {
+  const cause = error.cause
+  const plain =
+    cause instanceof Error && Object.getPrototypeOf(cause) === Error.prototype
+      ? cause
+      : new Error(cause instanceof Error ? cause.message : String(cause), { cause })
+  return new StoreError({ reason: "Unavailable", cause: plain })
+}
 
 /**
  * Key of a session. The hash tag `{...}` is the store key itself, so a session's scripts run on
@@ -84,6 +100,12 @@ const fromHash = (key: string, reply: unknown): Option.Option<StoredSession> => 
  */
 export const make = Effect.fnUntraced(function* (options: Options = {}) {
   const redis = yield* Redis.Redis
+  const callTimeout = yield* Effect.serviceOption(CallTimeout)
+  // A call of more than one command (a script that must be loaded first, or a session write with
+  // its index write) gets one deadline for all of them. `get` sends one command, which has its own.
+  const within = Option.isSome(callTimeout)
+    ? callTimeout.value.within
+    : <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
   const prefix = options.prefix ?? "seshat:"
   const insertScript = redis.eval(Scripts.insert)
   const updateScript = redis.eval(Scripts.update)
@@ -104,68 +126,74 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
   const unindex = (userId: string, key: string) =>
     redis.send("ZREM", indexKey(prefix, userId), key).pipe(Effect.asVoid, Effect.mapError(unavailable))
 
-  return SessionStore.of({
-    get,
-    insert: Effect.fnUntraced(function* (session) {
-      const now = yield* Clock.currentTimeMillis
-      // The index entry is written first: if the session write then fails, the index holds a key
-      // with no session, which listing drops, while the reverse order could hide a live session
-      // from revoke-all.
-      if (session.userId !== undefined) {
-        const deadline = session.deadline ?? session.expiresAt
-        yield* indexAddScript(
-          indexKey(prefix, session.userId),
-          session.key,
-          deadline,
-          now,
-          ttlUntil(deadline, now)
-        ).pipe(Effect.mapError(unavailable))
-      }
-      const written = yield* insertScript(
-        sessionKey(prefix, session.key),
-        fields({ ...session, version: 1 }),
-        ttlUntil(session.expiresAt, now)
-      ).pipe(Effect.mapError(unavailable))
-      if (written === 0) return yield* new StoreError({ reason: "Collision" })
-    }),
-    update: Effect.fnUntraced(function* (session) {
-      const now = yield* Clock.currentTimeMillis
-      const outcome = yield* updateScript(
-        sessionKey(prefix, session.key),
-        fields(session),
-        ttlUntil(session.expiresAt, now)
-      ).pipe(Effect.mapError(unavailable))
-      if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
-      if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
-    }),
-    delete: Effect.fnUntraced(function* (key, version) {
-      const outcome = yield* removeScript(sessionKey(prefix, key), version === undefined ? "" : String(version)).pipe(
+  const insert = Effect.fnUntraced(function* (session: StoredSession) {
+    const now = yield* Clock.currentTimeMillis
+    // The index entry is written first: if the session write then fails, the index holds a key
+    // with no session, which listing drops, while the reverse order could hide a live session
+    // from revoke-all.
+    if (session.userId !== undefined) {
+      const deadline = session.deadline ?? session.expiresAt
+      yield* indexAddScript(indexKey(prefix, session.userId), session.key, deadline, now, ttlUntil(deadline, now)).pipe(
         Effect.mapError(unavailable)
       )
-      if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
-      if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
-      // A failure here leaves a stale index member, which listing drops; the session is gone.
-      if (typeof outcome === "string" && outcome !== "") {
-        yield* unindex(outcome, key).pipe(Effect.ignore)
-      }
-    }),
-    listByUser: Effect.fnUntraced(function* (userId) {
-      const now = yield* Clock.currentTimeMillis
-      const keys = yield* indexListScript(indexKey(prefix, userId), now).pipe(Effect.mapError(unavailable))
-      const found = yield* Effect.forEach(keys, (key) => get(key), { concurrency: "unbounded" })
-      const sessions: Array<StoredSession> = []
-      for (const [i, entry] of found.entries()) {
-        if (Option.isSome(entry) && entry.value.userId === userId) sessions.push(entry.value)
-        else yield* unindex(userId, keys[i]!).pipe(Effect.ignore)
-      }
-      return sessions
-    })
+    }
+    const written = yield* insertScript(
+      sessionKey(prefix, session.key),
+      fields({ ...session, version: 1 }),
+      ttlUntil(session.expiresAt, now)
+    ).pipe(Effect.mapError(unavailable))
+    if (written === 0) return yield* new StoreError({ reason: "Collision" })
+  })
+
+  const update = Effect.fnUntraced(function* (session: StoredSession) {
+    const now = yield* Clock.currentTimeMillis
+    const outcome = yield* updateScript(
+      sessionKey(prefix, session.key),
+      fields(session),
+      ttlUntil(session.expiresAt, now)
+    ).pipe(Effect.mapError(unavailable))
+    if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
+    if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
+  })
+
+  const remove = Effect.fnUntraced(function* (key: string, version: number | undefined) {
+    const outcome = yield* removeScript(sessionKey(prefix, key), version === undefined ? "" : String(version)).pipe(
+      Effect.mapError(unavailable)
+    )
+    if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
+    if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
+    // A failure here leaves a stale index member, which listing drops; the session is gone.
+    if (typeof outcome === "string" && outcome !== "") {
+      yield* unindex(outcome, key).pipe(Effect.ignore)
+    }
+  })
+
+  const listByUser = Effect.fnUntraced(function* (userId: string) {
+    const now = yield* Clock.currentTimeMillis
+    const keys = yield* indexListScript(indexKey(prefix, userId), now).pipe(Effect.mapError(unavailable))
+    const found = yield* Effect.forEach(keys, (key) => get(key), { concurrency: "unbounded" })
+    const sessions: Array<StoredSession> = []
+    for (const [i, entry] of found.entries()) {
+      if (Option.isSome(entry) && entry.value.userId === userId) sessions.push(entry.value)
+      else yield* unindex(userId, keys[i]!).pipe(Effect.ignore)
+    }
+    return sessions
+  })
+
+  return SessionStore.of({
+    get,
+    insert: (session) => within(insert(session)),
+    update: (session) => within(update(session)),
+    delete: (key, version) => within(remove(key, version)),
+    listByUser: (userId) => within(listByUser(userId)),
+    enforcesTimeout: Option.isSome(callTimeout)
   })
 })
 
 /**
- * A store layer over an existing `Redis` layer, such as `NodeRedis.layer` from
- * `@effect/platform-node` or `layerCluster` from this package.
+ * A store layer over an existing `Redis` layer, such as `RedisClient.layerCluster` from this
+ * package or `NodeRedis.layer` from `@effect/platform-node`. Over `NodeRedis.layer`, which has no
+ * command deadline, the session policy's `storeTimeout` bounds every store call instead.
  *
  * @since 0.1.0
  * @category layers

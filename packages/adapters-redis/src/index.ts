@@ -17,7 +17,8 @@ export * as RedisClient from "./RedisClient.js"
 export * as RedisStore from "./RedisStore.js"
 
 /**
- * A store over one Redis server.
+ * A store over one Redis server. Every store call ends within `commandTimeoutMs` (default 2000),
+ * which replaces the session policy's `storeTimeout` for this store.
  *
  * @since 0.1.0
  * @category layers
@@ -26,7 +27,7 @@ export const layerRedis = (options: RedisClient.Options & RedisStore.Options): L
   RedisStore.layer(options).pipe(Layer.provide(RedisClient.layer(options)))
 
 /**
- * A store over a Redis Cluster.
+ * A store over a Redis Cluster, with the same deadline as `layerRedis`.
  *
  * @since 0.1.0
  * @category layers
