@@ -1,14 +1,18 @@
 /**
  * Redis: the latency of a validate through the Redis store against a raw `GET` with the same
  * `redis` client library on the same server, one request at a time. `MONITOR` counts the commands
- * that each validate sends.
+ * that each validate sends. The rows between the two split the difference: the hash layout,
+ * Effect's Redis port, the binding's deadline, and the core's Effect timeout that the store makes
+ * unnecessary.
  */
 import { createHash, randomBytes } from "node:crypto"
 import { layerRedis, RedisClient } from "@seshat/adapters-redis"
 import { SessionManager, WebCookies } from "@seshat/core"
+import { SessionStore } from "@seshat/core/SessionStore"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redis from "effect/persistence/Redis"
 import { createClient } from "redis"
@@ -42,6 +46,26 @@ const perCall = (counts: Map<string, number>, calls: number) => ({
   detail: [...counts].map(([command, sent]) => `${command} ${sent / calls}`).join(", ")
 })
 
+// The Redis store with `enforcesTimeout` turned off, so the core wraps each call in its own Effect
+// timeout, as it did before the binding enforced the deadline.
+const withCoreTimeout = (store: Layer.Layer<SessionStore>): Layer.Layer<SessionStore> =>
+  Layer.effect(
+    SessionStore,
+    Effect.map(SessionStore, (service) => SessionStore.of({ ...service, enforcesTimeout: false }))
+  ).pipe(Layer.provide(store))
+
+// Effect's Redis port over a raw client, with no deadline: what the binding's deadline adds to it.
+const portWithoutDeadline = (client: NodeRedisClient) =>
+  Redis.make({
+    send: <A>(command: string, ...args: ReadonlyArray<string>) =>
+      Effect.tryPromise({
+        try: () => client.sendCommand([command, ...args]) as Promise<A>,
+        catch: (cause) => new Redis.RedisError({ cause })
+      }),
+    subscribe: () => Effect.die("not measured"),
+    connect: Effect.die("not measured")
+  })
+
 const signIn = async (manager: SessionManager.SessionManager<SessionData>): Promise<Request> => {
   const jar = WebCookies.fromRequest(new Request("http://127.0.0.1/"))
   await manager.ensure(jar)
@@ -70,6 +94,11 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     initial: initialData,
     store: layerRedis({ url: redis.url })
   })
+  const coreTimeout = SessionManager.make({
+    schema: SessionData,
+    initial: initialData,
+    store: withCoreTimeout(layerRedis({ url: redis.url }))
+  })
   const renewing = SessionManager.make({
     schema: SessionData,
     initial: initialData,
@@ -81,15 +110,22 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
       renewalInterval: Duration.millis(renewalIntervalMs)
     }
   })
-  // Effect's Redis port over the adapter's binding, without the store: it shows what the port adds.
+  // Effect's Redis port over the adapter's binding, without the store, and over a raw client.
   const portRuntime = ManagedRuntime.make(RedisClient.layer({ url: redis.url }))
+  const bareRuntime = ManagedRuntime.make(Layer.effect(Redis.Redis, portWithoutDeadline(raw)))
   try {
     const port = await portRuntime.runPromise(
       Effect.gen(function* () {
         return yield* Redis.Redis
       })
     )
+    const barePort = await bareRuntime.runPromise(
+      Effect.gen(function* () {
+        return yield* Redis.Redis
+      })
+    )
     const steadyRequest = await signIn(steady)
+    const coreTimeoutRequest = await signIn(coreTimeout)
     const renewingRequest = await signIn(renewing)
     const token = cookieValue(steadyRequest.headers.get("cookie")!, SESHAT_COOKIE)
     const sessionKey = `seshat:s:{${createHash("sha256").update(token).digest("base64url")}}`
@@ -101,12 +137,20 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
       { name: "raw GET (redis client)", run: () => raw.get("bench:raw") },
       { name: "raw HGETALL of the session hash", run: () => raw.hGetAll(sessionKey) },
       {
-        name: "HGETALL through Effect's Redis port (runPromise)",
+        name: "raw HGETALL with the client's own timeout (2 s, rejectInFlight)",
+        run: () => deadlined.hGetAll(sessionKey)
+      },
+      {
+        name: "HGETALL through Effect's Redis port on the raw client, no deadline",
+        run: () => bareRuntime.runPromise(barePort.send("HGETALL", sessionKey))
+      },
+      {
+        name: "HGETALL through the adapter's binding (Effect's Redis port and a 2 s deadline)",
         run: () => portRuntime.runPromise(port.send("HGETALL", sessionKey))
       },
       {
-        // The core wraps every call to a store that is not in-process in a timeout like this one.
-        name: "HGETALL through Effect's Redis port with Effect.timeoutOrElse (2 s)",
+        // The core wraps every call to a store without `enforcesTimeout` in a timeout like this one.
+        name: "HGETALL through the adapter's binding, also in Effect.timeoutOrElse (2 s)",
         run: () =>
           portRuntime.runPromise(
             Effect.timeoutOrElse(port.send("HGETALL", sessionKey), {
@@ -116,13 +160,16 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
           )
       },
       {
-        name: "raw HGETALL with the client's own timeout (2 s, rejectInFlight)",
-        run: () => deadlined.hGetAll(sessionKey)
-      },
-      {
         name: "Seshat read, no renewal due",
         run: async () => {
           const status = await steady.read(WebCookies.fromRequest(steadyRequest))
+          if (status._tag !== "Active") throw new Error(`read ${status._tag}, expected Active`)
+        }
+      },
+      {
+        name: "Seshat read, no renewal due, with the core's Effect timeout",
+        run: async () => {
+          const status = await coreTimeout.read(WebCookies.fromRequest(coreTimeoutRequest))
           if (status._tag !== "Active") throw new Error(`read ${status._tag}, expected Active`)
         }
       },
@@ -174,9 +221,18 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     }
 
     const latency = (name: string) => median(samples.get(name)!)
-    const [get, hgetall, viaPort, viaPortWithTimeout, clientTimeout, read, renew] = operations.map(
-      (operation) => operation.name
-    ) as [string, string, string, string, string, string, string]
+    const [get, hgetall, clientTimeout, barePortRow, binding, bindingWithTimeout, read, readWithCoreTimeout, renew] =
+      operations.map((operation) => operation.name) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
     return {
       id: "redis",
       title: "Redis: validate latency against a raw GET, one request at a time",
@@ -215,14 +271,20 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
         { name: "Seshat read, no renewal / raw HGETALL", value: latency(read) / latency(hgetall) },
         { name: "Seshat read with a renewal / raw GET", value: latency(renew) / latency(get) },
         { name: "raw HGETALL / raw GET", value: latency(hgetall) / latency(get) },
-        { name: "HGETALL through Effect's Redis port / raw HGETALL", value: latency(viaPort) / latency(hgetall) },
+        { name: "Effect's Redis port, no deadline / raw HGETALL", value: latency(barePortRow) / latency(hgetall) },
         {
-          name: "Seshat read, no renewal / HGETALL through Effect's Redis port",
-          value: latency(read) / latency(viaPort)
+          name: "the adapter's binding / Effect's Redis port, no deadline",
+          value: latency(binding) / latency(barePortRow)
+        },
+        { name: "the adapter's binding / raw HGETALL", value: latency(binding) / latency(hgetall) },
+        { name: "Seshat read, no renewal / the adapter's binding", value: latency(read) / latency(binding) },
+        {
+          name: "the adapter's binding with Effect.timeoutOrElse / without",
+          value: latency(bindingWithTimeout) / latency(binding)
         },
         {
-          name: "Effect's Redis port with Effect.timeoutOrElse / without",
-          value: latency(viaPortWithTimeout) / latency(viaPort)
+          name: "Seshat read with the core's Effect timeout / with the binding's deadline",
+          value: latency(readWithCoreTimeout) / latency(read)
         },
         { name: "raw HGETALL with the client's timeout / without", value: latency(clientTimeout) / latency(hgetall) }
       ],
@@ -234,8 +296,10 @@ const measure = async (options: ScriptOptions): Promise<Result> => {
     }
   } finally {
     await steady.dispose()
+    await coreTimeout.dispose()
     await renewing.dispose()
     await portRuntime.dispose()
+    await bareRuntime.dispose()
     raw.destroy()
     deadlined.destroy()
     await redis.stop()
