@@ -1,54 +1,9 @@
-import { layerMemory } from "@seshat/adapters-memory"
-import { NextSessions } from "@seshat/adapters-next"
-import { StoreUnavailable } from "@seshat/core/SessionError"
-import { SessionStore, StoreError } from "@seshat/core/SessionStore"
-import * as WebCookies from "@seshat/core/WebCookies"
-import type * as Clock from "effect/Clock"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
-import { NextRequest, NextResponse } from "next/server.js"
+import { SessionConflict, StoreUnavailable } from "@seshat/core/SessionError"
+// `next/server` exports NextFetchEvent as a type only; this is the class Next itself constructs.
+import { NextFetchEvent } from "next/dist/server/web/spec-extension/fetch-event.js"
+import { NextRequest, type NextProxy, NextResponse } from "next/server.js"
 import { describe, expect, it } from "vitest"
-
-const MINUTE = 60_000
-const name = "__Host-seshat"
-
-// A clock the test moves by hand; the session service reads it through Effect's Clock port.
-const manualClock = (start: number) => {
-  let now = start
-  const clock: Clock.Clock = {
-    currentTimeMillisUnsafe: () => now,
-    currentTimeMillis: Effect.sync(() => now),
-    currentTimeNanosUnsafe: () => BigInt(now) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => BigInt(now) * 1_000_000n,
-    monotonicTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    sleep: () => Effect.void
-  }
-  const advance = (ms: number) => {
-    now += ms
-  }
-  return { clock, advance }
-}
-
-const Data = Schema.Struct({ visits: Schema.Number })
-
-const setup = (store: Layer.Layer<SessionStore> = layerMemory()) => {
-  const time = manualClock(Date.UTC(2026, 0, 1))
-  const sessions = NextSessions.make({
-    schema: Data,
-    initial: () => ({ visits: 0 }),
-    store,
-    clock: time.clock,
-    policy: { idleTimeout: "30 minutes", renewalInterval: "1 minute" }
-  })
-  const start = async () => {
-    const jar = WebCookies.fromRequest(new Request("http://127.0.0.1/"))
-    await sessions.manager.ensure(jar)
-    return jar.setCookieHeaders()[0]!.split(";")[0]!
-  }
-  return { sessions, time, start }
-}
+import { COOKIE_NAME, MINUTE, readLater, setup } from "./support.js"
 
 const request = (cookie: string | undefined, init: { method?: string; headers?: Record<string, string> } = {}) =>
   new NextRequest("http://127.0.0.1/page", {
@@ -57,7 +12,10 @@ const request = (cookie: string | undefined, init: { method?: string; headers?: 
   })
 
 const sessionCookies = (response: Response) =>
-  response.headers.getSetCookie().filter((header) => header.startsWith(`${name}=`))
+  response.headers.getSetCookie().filter((header) => header.startsWith(`${COOKIE_NAME}=`))
+
+const varyFields = (response: Response) =>
+  (response.headers.get("vary") ?? "").split(",").map((field) => field.trim().toLowerCase())
 
 describe("NextSessions.proxy", () => {
   it("renews a due session", async () => {
@@ -74,6 +32,47 @@ describe("NextSessions.proxy", () => {
     expect(response.headers.get("x-middleware-set-cookie")).toContain(cookie)
   })
 
+  it("works as the exported proxy", async () => {
+    const { sessions, time, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    // Next 16 calls the exported proxy with the request and a NextFetchEvent.
+    const proxy: NextProxy = sessions.proxy
+    const incoming = request(cookie)
+    const event = new NextFetchEvent({ request: incoming, page: "/page", context: undefined })
+
+    const response = await proxy(incoming, event)
+
+    expect(response).toBeInstanceOf(NextResponse)
+    expect(sessionCookies(response as NextResponse)).toHaveLength(1)
+    expect(sessionCookies(response as NextResponse)[0]).toContain(cookie)
+  })
+
+  it("writes to a given response", async () => {
+    const { sessions, time, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    const own = NextResponse.rewrite(new URL("http://127.0.0.1/other"))
+
+    const response = await sessions.proxy(request(cookie), own)
+
+    expect(response).toBe(own)
+    expect(sessionCookies(own)).toHaveLength(1)
+  })
+
+  it("renewal response is not cacheable", async () => {
+    const { sessions, time, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    const own = NextResponse.next({ headers: { vary: "Accept-Encoding" } })
+
+    const response = await sessions.proxy(request(cookie), own)
+
+    expect(sessionCookies(response)).toHaveLength(1)
+    expect(response.headers.get("cache-control")).toBe("no-store")
+    expect(varyFields(response)).toEqual(["accept-encoding", "cookie"])
+  })
+
   it("leaves a fresh session alone", async () => {
     const { sessions, time, start } = setup()
     const cookie = await start()
@@ -82,24 +81,58 @@ describe("NextSessions.proxy", () => {
     const response = await sessions.proxy(request(cookie))
 
     expect(sessionCookies(response)).toHaveLength(0)
+    expect(response.headers.get("cache-control")).toBeNull()
+    expect(response.headers.get("vary")).toBeNull()
   })
 
   it("never creates a session", async () => {
-    const { sessions } = setup()
+    const { sessions, store } = setup()
 
     const response = await sessions.proxy(request(undefined))
 
     expect(sessionCookies(response)).toHaveLength(0)
+    expect(store.calls.insert).toBe(0)
   })
 
-  it("leaves an expired cookie alone", async () => {
-    const { sessions, time, start } = setup()
+  it("keeps an expired record", async () => {
+    const { sessions, time, store, start } = setup()
     const cookie = await start()
     time.advance(31 * MINUTE)
 
     const response = await sessions.proxy(request(cookie))
 
     expect(sessionCookies(response)).toHaveLength(0)
+    expect(store.calls.delete).toBe(0)
+    // The request that follows proxy still learns why the session ended.
+    expect(await readLater(sessions, cookie)).toMatchObject({ _tag: "Expired", reason: "idle" })
+  })
+
+  it("keeps a corrupt record", async () => {
+    const { sessions, time, store, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    store.faults.corrupt = true
+
+    const response = await sessions.proxy(request(cookie))
+
+    expect(sessionCookies(response)).toHaveLength(0)
+    expect(store.calls.delete).toBe(0)
+    expect(await readLater(sessions, cookie)).toEqual({ _tag: "Invalid", reason: "corrupt" })
+  })
+
+  it("rejects a percent-encoded token", async () => {
+    const { sessions, time, store, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    const [pair, token] = cookie.split("=") as [string, string]
+    // Next's request.cookies decodes %41 to A, which would turn this back into the live token.
+    const encoded = `${pair}=${token.slice(0, 5)}%${token.charCodeAt(5).toString(16)}${token.slice(6)}`
+    const gets = store.calls.get
+
+    const response = await sessions.proxy(request(encoded))
+
+    expect(sessionCookies(response)).toHaveLength(0)
+    expect(store.calls.get).toBe(gets)
   })
 
   it("ignores duplicated session cookies", async () => {
@@ -142,20 +175,12 @@ describe("NextSessions.proxy", () => {
   })
 
   it("passes through a store outage", async () => {
-    const down = Layer.succeed(
-      SessionStore,
-      SessionStore.of({
-        get: () => Effect.fail(new StoreError({ reason: "Unavailable", cause: new Error("connection refused") })),
-        insert: () => Effect.void,
-        update: () => Effect.void,
-        delete: () => Effect.void,
-        listByUser: () => Effect.succeed([])
-      })
-    )
-    const { sessions } = setup(down)
-    const token = `${"A".repeat(42)}A`
+    const { sessions, time, store, start } = setup()
+    const cookie = await start()
+    time.advance(2 * MINUTE)
+    store.faults.unavailable = true
 
-    const response = await sessions.proxy(request(`${name}=${token}`))
+    const response = await sessions.proxy(request(cookie))
 
     expect(response.status).toBe(200)
     expect(sessionCookies(response)).toHaveLength(0)
@@ -172,8 +197,40 @@ describe("NextSessions.route", () => {
     const response = await handler()
 
     expect(response.status).toBe(503)
+    expect(response.headers.get("retry-after")).toBe("1")
     expect(response.headers.get("cache-control")).toBe("no-store")
     expect(response.headers.getSetCookie()).toHaveLength(0)
+    expect(await response.json()).toMatchObject({ code: "StoreUnavailable" })
+  })
+
+  it("logs a store outage once", async () => {
+    const { sessions, logs } = setup()
+    const handler = sessions.route(async (_request: Request) => {
+      throw new StoreUnavailable({ operation: "get", cause: new Error("connection refused") })
+    })
+
+    await handler(new Request("http://127.0.0.1/api/me"))
+
+    expect(logs).toHaveLength(1)
+    expect(logs[0]!.level).toBe("Warn")
+    expect(logs[0]!.message).toBe("session store unavailable, answered 503")
+    expect(logs[0]!.annotations.request).toBe("GET /api/me")
+    expect(logs[0]!.annotations.cause).toContain("connection refused")
+  })
+
+  it("maps a conflict to 409", async () => {
+    const { sessions } = setup()
+    const handler = sessions.route(async () => {
+      throw new SessionConflict({ sessionId: "abc", attempts: 5 })
+    })
+
+    const response = await handler()
+
+    expect(response.status).toBe(409)
+    expect(response.headers.get("retry-after")).toBe("1")
+    expect(response.headers.get("cache-control")).toBe("no-store")
+    expect(response.headers.get("content-type")).toContain("application/json")
+    expect(await response.json()).toMatchObject({ code: "SessionConflict" })
   })
 
   it("rethrows other errors", async () => {
