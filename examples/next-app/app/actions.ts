@@ -49,6 +49,11 @@ export async function endSession(): Promise<void> {
  * render may run for a prefetch whose page is never shown.
  */
 export async function takeFlashMessage(): Promise<string | null> {
+  // This action runs beside `recordVisit` when the page mounts. `takeFlash` would end an expired
+  // session first, and `recordVisit` could then only report an unknown cookie, not the expiry. A
+  // read ends nothing, and `takeFlash` after it reuses what the read loaded.
+  const status = await sessions.read()
+  if (status._tag !== "Active" || status.session.flash === undefined) return null
   try {
     return (await sessions.takeFlash()) ?? null
   } catch (error) {

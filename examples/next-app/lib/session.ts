@@ -36,9 +36,10 @@ export const VisitData = Schema.Struct({
 
 // `update` writes with compare-and-set and retries after a conflict. An attempt fails only when
 // another request committed a change in between, so N concurrent updates of one session need at
-// most N attempts each. With the core's default of 5, a burst of six or more can fail with
-// SessionConflict (a 500), and Chromium alone opens up to six HTTP/1.1 connections to one host.
-// Ten covers a page that fires ten requests, which test/e2e.test.ts does.
+// most N attempts each. More concurrent updates can fail with SessionConflict, which
+// `sessions.route` turns into a 409. Ten covers a page that fires ten requests, which
+// test/e2e.test.ts does. It is the core's default too, and is set here because that test depends
+// on it.
 const MAX_UPDATE_ATTEMPTS = 10
 
 const policyFromEnvironment = (): PolicyOptions => {

@@ -35,11 +35,9 @@ export const describeRouteHandlers = (app: App) =>
       })
     })
 
-    // TODO: fails because a renewal written by proxy is invisible to `sessions.route`, which adds
-    // the cache headers only when the handler's own jar wrote the cookie. A handler that leaves the
-    // cache headers to the wrapper (as GET /api/visits does) then sends proxy's Set-Cookie with
-    // neither header, so a shared cache could store it. Remove `.fails` once proxy adds them.
-    it.fails("proxy renewal response is not cacheable", async () => {
+    // GET /api/visits leaves the cache headers to `sessions.route`, and its handler writes no
+    // cookie, so only proxy can add them to the renewal it writes.
+    it("proxy renewal response is not cacheable", async () => {
       await app.withPage(async (_page, context) => {
         await context.request.post("/api/visits")
         await app.advanceClock(RENEWAL_INTERVAL_MS + 60_000)
