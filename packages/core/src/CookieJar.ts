@@ -25,12 +25,12 @@ export interface CookieJar {
    * receives a write: the service skips renewals and fails operations that need a new cookie.
    */
   readonly writable: boolean
-  /** Queues a write. A later write to the same name replaces an earlier one, so a response carries at most one. */
   /**
    * The request this jar belongs to, when an adapter hands out several jars for one request (a
    * read-only and a writable view). Jars with the same scope share what the service loaded, so a
    * read after a write in the same request sees the write. Defaults to the jar itself.
    */
   readonly scope?: object | undefined
+  /** Queues a write. A later write to the same name replaces an earlier one, so a response carries at most one. */
   readonly write: (options: Cookie.CookieOptions, write: Cookie.CookieWrite) => Effect.Effect<void, CookieNotWritable>
 }
