@@ -10,6 +10,7 @@
  */
 import type * as Redacted from "effect/Redacted"
 import * as Cookie from "./Cookie.js"
+import { FoundInCookie } from "./internal/cookieToken.js"
 import type { Policy } from "./Policy.js"
 import type { SessionRecord } from "./SessionRecord.js"
 
@@ -147,7 +148,8 @@ export interface Transition<A> {
 }
 
 const absent: State<never> = { _tag: "Absent" }
-const stay = <A>(state: State<A>): Transition<A> => ({ state, commands: [] })
+const noCommands: ReadonlyArray<never> = Object.freeze([])
+const stay = <A>(state: State<A>): Transition<A> => ({ state, commands: noCommands })
 
 /**
  * Classifies what a request presented. An expired or corrupt record is deleted, so the next request
@@ -183,6 +185,8 @@ export const observe = <A>(policy: Policy, observation: Observation<A>, now: num
       if (now >= record.idleExpiresAt) {
         return { state: { _tag: "Expired", reason: "idle", sessionId: record.id }, commands: [drop] }
       }
+      // An observation of a cookie keeps its token unwrapped in the state it becomes.
+      if (observation instanceof FoundInCookie) return stay(observation.activate())
       return stay({
         _tag: "Active",
         key: observation.key,
@@ -332,7 +336,8 @@ const write = <A>(
   const version = state.version + 1
   const commands: Array<Command<A>> = [{ _tag: "UpdateRecord", key: state.key, record, version }]
   if (setCookie) commands.push({ _tag: "SetCookie", write: cookieFor(state.token, record, now) })
-  return { state: { ...state, record, version }, commands }
+  // The fields are listed, not spread: a state loaded from a cookie provides `token` as a getter.
+  return { state: { _tag: "Active", key: state.key, token: state.token, record, version }, commands }
 }
 
 /**

@@ -22,11 +22,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
+import type * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
 import * as Commands from "./internal/commands.js"
+import { sha256Base64Url } from "./internal/sha256.js"
 import * as Policy from "./Policy.js"
 import {
   CookieNotWritable,
@@ -215,6 +216,18 @@ interface RequestSlot<A> {
 const MAX_CREATE_ATTEMPTS = 3
 
 const absent: Machine.State<never> = { _tag: "Absent" }
+const noCookie: Machine.Observation<never> = { _tag: "NoCookie" }
+const ambiguous: Machine.Observation<never> = { _tag: "Ambiguous" }
+const malformed: Machine.Observation<never> = { _tag: "Malformed" }
+const notFound: Machine.Observation<never> = { _tag: "NotFound" }
+const touchEvent: Machine.Event<never> = { _tag: "Touch" }
+
+// The observation of a cookie that is missing, duplicated or not a well-formed token.
+const observeUnusable = (cookie: Cookie.CookieValue): Machine.Observation<never> => {
+  if (cookie._tag === "Missing") return noCookie
+  if (cookie._tag === "Duplicate") return ambiguous
+  return malformed
+}
 
 /**
  * Builds the service. Fails with `SessionConfigError` when the policy is unsafe.
@@ -232,7 +245,19 @@ export const make = <A, I>(
     const store = yield* SessionStore
     const tokens = yield* Token.TokenGenerator
     const commands = Commands.make(policy, store, SessionRecord.codec(options.schema))
+    // A request's slot is kept in a property of its jar, under a symbol of this service. A `WeakMap`
+    // entry costs more, mostly in garbage collection, so it serves only jars that share a scope and
+    // jars that take no new property.
+    const slotKey = Symbol("@seshat/core/Sessions/slot")
     const slots = new WeakMap<object, RequestSlot<A>>()
+    const slotOf = (jar: CookieJar): RequestSlot<A> | undefined =>
+      jar.scope === undefined
+        ? ((jar as { [slotKey]?: RequestSlot<A> })[slotKey] ?? slots.get(jar))
+        : slots.get(jar.scope)
+    const fileSlot = (jar: CookieJar, slot: RequestSlot<A>): void => {
+      if (jar.scope === undefined && Object.isExtensible(jar)) (jar as { [slotKey]?: RequestSlot<A> })[slotKey] = slot
+      else slots.set(jar.scope ?? jar, slot)
+    }
 
     const newCredentials = Effect.gen(function* () {
       const token = yield* Token.generate
@@ -258,61 +283,92 @@ export const make = <A, I>(
       return Effect.void
     }
 
-    // Reads the cookie and, for a well-formed token, the store. The shape check runs before any
-    // hashing or store access, so junk never reaches the store.
-    const observeRequest = (jar: CookieJar): Effect.Effect<Machine.Observation<A>, StoreUnavailable> => {
+    // Whether settling an observation needs an effect: a log line for an expiry, or a record to drop.
+    // The common cases (a valid session, no cookie, an unknown token) need none.
+    const needsCleanUp = (next: Machine.Transition<A>): boolean =>
+      next.commands.length > 0 || next.state._tag === "Expired"
+
+    // Logs an expired or corrupt record and drops it. Dropping is clean-up: a read-only context and
+    // `refresh` skip it (the store's TTL removes the record later), and a failed delete does not fail
+    // the request.
+    const cleanUp = (
+      jar: CookieJar,
+      observation: Machine.Observation<A>,
+      next: Machine.Transition<A>,
+      cleanUpAllowed: boolean
+    ): Effect.Effect<void> => {
+      const drop =
+        cleanUpAllowed && jar.writable && next.commands.length > 0
+          ? commands
+              .run(jar, next.commands)
+              .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
+          : Effect.void
+      return Effect.andThen(logObservation(next.state, observation), drop)
+    }
+
+    // Settles the state of a request loaded at `now` and files it for the jar. With `renew`, a due
+    // sliding window is renewed at the same `now`.
+    const settleFresh = <X, E>(
+      jar: CookieJar,
+      observation: Machine.Observation<A>,
+      cleanUpAllowed: boolean,
+      renew: boolean,
+      now: number,
+      finish: (slot: RequestSlot<A>) => Effect.Effect<X, E>
+    ): Effect.Effect<X, E> => {
+      const next = Machine.observe(policy, observation, now)
+      if (needsCleanUp(next)) {
+        return Effect.flatMap(cleanUp(jar, observation, next, cleanUpAllowed), () => finish(newSlot(jar, next.state)))
+      }
+      const slot = newSlot(jar, next.state)
+      if (renew && isRenewalDue(jar, slot, now)) return Effect.flatMap(renewAt(jar, slot, now), () => finish(slot))
+      return finish(slot)
+    }
+
+    // Loads a request's session for the first time: reads the cookie and, for a well-formed token,
+    // the store, then reads the clock once. Every request runs this, so a valid session with no
+    // renewal due costs one store call, one clock read and no other effect. The shape check runs
+    // before any hashing or store access, so junk never reaches the store.
+    const loadFresh = <X, E>(
+      jar: CookieJar,
+      cleanUpAllowed: boolean,
+      renew: boolean,
+      finish: (slot: RequestSlot<A>) => Effect.Effect<X, E>
+    ): Effect.Effect<X, E | StoreUnavailable> => {
       const cookie = jar.read(policy.cookie.name)
-      if (cookie._tag === "Missing") return Effect.succeed({ _tag: "NoCookie" })
-      if (cookie._tag === "Duplicate") return Effect.succeed({ _tag: "Ambiguous" })
-      if (!Token.isWellFormed(cookie.value)) return Effect.succeed({ _tag: "Malformed" })
-      const token = Redacted.make(cookie.value)
-      return Effect.map(commands.get(Token.storeKey(token)), (stored) =>
-        Option.isNone(stored) ? { _tag: "NotFound" } : commands.decode(stored.value, token)
+      if (cookie._tag === "Present" && Token.isWellFormed(cookie.value)) {
+        const token = cookie.value
+        return Effect.flatMap(commands.get(sha256Base64Url(token)), (stored) =>
+          Effect.clockWith((clock) => {
+            const observation = Option.isNone(stored) ? notFound : commands.decodeFromCookie(stored.value, token)
+            return settleFresh(jar, observation, cleanUpAllowed, renew, clock.currentTimeMillisUnsafe(), finish)
+          })
+        )
+      }
+      const observation = observeUnusable(cookie)
+      return Effect.clockWith((clock) =>
+        settleFresh(jar, observation, cleanUpAllowed, renew, clock.currentTimeMillisUnsafe(), finish)
       )
     }
 
-    // Turns an observation into the request's state. Dropping an expired or corrupt record is
-    // clean-up: a read-only context and `refresh` skip it (the store's TTL removes the record
-    // later), and a failed delete does not fail the request.
-    const settle = (
+    const newSlot = (jar: CookieJar, state: Machine.State<A>): RequestSlot<A> => {
+      const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
+      fileSlot(jar, slot)
+      return slot
+    }
+
+    // A request that holds its session past a deadline must see it expire, not renew it, so a cached
+    // active state is checked against the clock again.
+    const loadCached = (
       jar: CookieJar,
-      observation: Machine.Observation<A>,
+      cached: RequestSlot<A>,
       cleanUpAllowed: boolean
-    ): Effect.Effect<Machine.State<A>> =>
-      Effect.clockWith((clock) => {
-        const next = Machine.observe(policy, observation, clock.currentTimeMillisUnsafe())
-        // The common cases (a valid session, no cookie, an unknown token) need no effect at all.
-        if (next.commands.length === 0 && next.state._tag !== "Expired") return Effect.succeed(next.state)
-        const cleanUp =
-          cleanUpAllowed && jar.writable && next.commands.length > 0
-            ? commands
-                .run(jar, next.commands)
-                .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
-            : Effect.void
-        return logObservation(next.state, observation).pipe(Effect.andThen(cleanUp), Effect.as(next.state))
-      })
-
-    const newSlot =
-      (jar: CookieJar) =>
-      (state: Machine.State<A>): RequestSlot<A> => {
-        const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
-        slots.set(jar.scope ?? jar, slot)
-        return slot
-      }
-
-    // Loads the request's session once per jar. A request that holds its session past a deadline
-    // must see it expire, not renew it, so a cached active state is checked against the clock again.
-    const load = (jar: CookieJar, cleanUpAllowed = true): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
-      const cached = slots.get(jar.scope ?? jar)
-      if (cached === undefined) {
-        return Effect.flatMap(observeRequest(jar), (observation) =>
-          Effect.map(settle(jar, observation, cleanUpAllowed), newSlot(jar))
-        )
-      }
+    ): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
       const state = cached.state
       if (state._tag !== "Active") return Effect.succeed(cached)
       return Effect.clockWith((clock) => {
-        if (clock.currentTimeMillisUnsafe() < SessionRecord.expiresAt(state.record)) return Effect.succeed(cached)
+        const now = clock.currentTimeMillisUnsafe()
+        if (now < SessionRecord.expiresAt(state.record)) return Effect.succeed(cached)
         const observation: Machine.Observation<A> = {
           _tag: "Found",
           key: state.key,
@@ -320,11 +376,23 @@ export const make = <A, I>(
           record: state.record,
           version: state.version
         }
-        return Effect.map(settle(jar, observation, cleanUpAllowed), (settled) => {
-          cached.state = settled
+        const next = Machine.observe(policy, observation, now)
+        const settled = () => {
+          cached.state = next.state
           return cached
-        })
+        }
+        return needsCleanUp(next)
+          ? Effect.map(cleanUp(jar, observation, next, cleanUpAllowed), settled)
+          : Effect.sync(settled)
       })
+    }
+
+    // Loads the request's session once per jar.
+    const load = (jar: CookieJar, cleanUpAllowed = true): Effect.Effect<RequestSlot<A>, StoreUnavailable> => {
+      const cached = slotOf(jar)
+      return cached === undefined
+        ? loadFresh(jar, cleanUpAllowed, false, Effect.succeed)
+        : loadCached(jar, cached, cleanUpAllowed)
     }
 
     // Fields are listed one by one: an object spread here costs more than the rest of a read.
@@ -345,37 +413,44 @@ export const make = <A, I>(
       }
     }
 
+    // Whether the request's session is due for a renewal that its jar can write.
+    const isRenewalDue = (jar: CookieJar, slot: RequestSlot<A>, now: number): boolean =>
+      slot.state._tag === "Active" && jar.writable && Machine.isRenewalDue(policy, slot.state.record, now)
+
+    const touch = (jar: CookieJar, slot: RequestSlot<A>): Effect.Effect<void> => {
+      if (slot.state._tag !== "Active" || !jar.writable) return Effect.void
+      return Effect.clockWith((clock) => renewAt(jar, slot, clock.currentTimeMillisUnsafe()))
+    }
+
     // Renews a due sliding window. A failed renewal never fails the request: the session loaded
     // and is valid, and the next request renews it.
-    const touch = (jar: CookieJar, slot: RequestSlot<A>): Effect.Effect<void> => {
+    const renewAt = (jar: CookieJar, slot: RequestSlot<A>, now: number): Effect.Effect<void> => {
       const state = slot.state
-      if (state._tag !== "Active" || !jar.writable) return Effect.void
-      return Effect.clockWith((clock) => {
-        const next = Machine.transition(policy, state, { _tag: "Touch" }, clock.currentTimeMillisUnsafe())
-        if (next.commands.length === 0) return Effect.void
-        return commands.run(jar, next.commands).pipe(
-          Effect.matchEffect({
-            onSuccess: () => {
-              slot.state = next.state
-              return Effect.logDebug("session renewed").pipe(Effect.annotateLogs({ sessionId: state.record.id }))
-            },
-            onFailure: (error) => {
-              if (error._tag === "StoreError" && error.reason === "Gone") {
-                // Logged out or revoked by another request since this one loaded it.
-                slot.state = absent
-                return Effect.void
-              }
-              if (error._tag === "StoreError" && error.reason === "Conflict") {
-                // A concurrent request renewed or changed the session first, so this renewal is moot.
-                return Effect.void
-              }
-              return Effect.logWarning(`session renewal skipped: ${error.message}`).pipe(
-                Effect.annotateLogs({ sessionId: state.record.id })
-              )
+      if (state._tag !== "Active") return Effect.void
+      const next = Machine.transition(policy, state, touchEvent, now)
+      if (next.commands.length === 0) return Effect.void
+      return commands.run(jar, next.commands).pipe(
+        Effect.matchEffect({
+          onSuccess: () => {
+            slot.state = next.state
+            return Effect.logDebug("session renewed").pipe(Effect.annotateLogs({ sessionId: state.record.id }))
+          },
+          onFailure: (error) => {
+            if (error._tag === "StoreError" && error.reason === "Gone") {
+              // Logged out or revoked by another request since this one loaded it.
+              slot.state = absent
+              return Effect.void
             }
-          })
-        )
-      })
+            if (error._tag === "StoreError" && error.reason === "Conflict") {
+              // A concurrent request renewed or changed the session first, so this renewal is moot.
+              return Effect.void
+            }
+            return Effect.logWarning(`session renewal skipped: ${error.message}`).pipe(
+              Effect.annotateLogs({ sessionId: state.record.id })
+            )
+          }
+        })
+      )
     }
 
     const requireActive = (state: Machine.State<A>): Effect.Effect<Active<A>, NoSession | SessionExpired> => {
@@ -405,17 +480,29 @@ export const make = <A, I>(
       }
     }
 
-    // read and get run on every request, so they are built from plain combinators and create no
-    // span; the operations that write have spans.
-    const loadAndTouch = (jar: CookieJar) => Effect.flatMap(load(jar), (slot) => Effect.as(touch(jar, slot), slot))
+    // read, refresh and get run on every request, so they are built from plain combinators and
+    // create no span; the operations that write have spans.
+    const loadAndTouch = <X, E>(
+      jar: CookieJar,
+      cleanUpAllowed: boolean,
+      finish: (slot: RequestSlot<A>) => Effect.Effect<X, E>
+    ): Effect.Effect<X, E | StoreUnavailable> => {
+      const cached = slotOf(jar)
+      if (cached === undefined) return loadFresh(jar, cleanUpAllowed, true, finish)
+      return Effect.flatMap(loadCached(jar, cached, cleanUpAllowed), (slot) =>
+        Effect.flatMap(touch(jar, slot), () => finish(slot))
+      )
+    }
 
-    const read = (jar: CookieJar) => Effect.map(loadAndTouch(jar), status)
+    const reportStatus = (slot: RequestSlot<A>) => Effect.succeed(status(slot))
 
-    const refresh = (jar: CookieJar) =>
-      Effect.flatMap(load(jar, false), (slot) => Effect.as(touch(jar, slot), status(slot)))
+    const reportActive = (slot: RequestSlot<A>) => Effect.map(requireActive(slot.state), (state) => view(state, slot))
 
-    const get = (jar: CookieJar) =>
-      Effect.flatMap(loadAndTouch(jar), (slot) => Effect.map(requireActive(slot.state), (state) => view(state, slot)))
+    const read = (jar: CookieJar) => loadAndTouch(jar, true, reportStatus)
+
+    const refresh = (jar: CookieJar) => loadAndTouch(jar, false, reportStatus)
+
+    const get = (jar: CookieJar) => loadAndTouch(jar, true, reportActive)
 
     const enforceSessionLimit = Effect.fnUntraced(function* (userId: string, currentKey: string) {
       const limit = policy.maxSessionsPerUser

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import { inspect } from "node:util"
 import { layerMemory } from "@seshat/adapters-memory"
 import {
   CookieNotWritable,
@@ -164,6 +165,21 @@ describe("Sessions.read", () => {
     })
   )
 
+  Vitest.effect("read twice on a frozen jar loads once", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie } = yield* start(harness)
+      const jar = Object.freeze(jarFor(cookie))
+
+      const first = yield* harness.sessions.read(jar)
+      const second = yield* harness.sessions.read(jar)
+
+      assert.strictEqual(first._tag, "Active")
+      assert.strictEqual(second._tag, "Active")
+      assert.strictEqual(harness.spy.calls.get, 1)
+    })
+  )
+
   Vitest.effect("read-only read never renews", () =>
     Effect.gen(function* () {
       const harness = yield* setup()
@@ -259,6 +275,7 @@ describe("Sessions.refresh", () => {
       const status = yield* harness.sessions.refresh(jar)
 
       assert.strictEqual(status._tag, "Active")
+      assert.strictEqual((status as Extract<Sessions.Status<Data>, { _tag: "Active" }>).session.lastActivityAt, renewal)
       assert.strictEqual(harness.spy.calls.update, 1)
       assert.strictEqual(tokenIn(cookieFrom(jar)), token)
     })
@@ -1424,6 +1441,28 @@ describe("Sessions tokens", () => {
           assert.notInclude((error as Error).message, token)
         }
         for (const line of lines) assert.notInclude(line, token)
+      }
+    })
+  )
+
+  Vitest.effect("jar after a read prints no token", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup()
+      const { cookie, token } = yield* start(harness)
+      const jar = jarFor(cookie)
+      const renewing = jarFor(cookie)
+
+      yield* harness.sessions.read(jar)
+      yield* TestClock.setTime(renewal)
+      yield* harness.sessions.read(renewing)
+      const printed = [jar, renewing].map((requestJar) =>
+        inspect(requestJar, { depth: Number.POSITIVE_INFINITY, showHidden: true, getters: true })
+      )
+
+      assert.strictEqual(renewing.setCookieHeaders().length, 1)
+      for (const text of printed) {
+        assert.include(text, "Active")
+        assert.notInclude(text, token)
       }
     })
   )

@@ -3,6 +3,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type { CookieJar } from "../CookieJar.js"
+import { FoundInCookie } from "./cookieToken.js"
 import type { Policy } from "../Policy.js"
 import { type CookieNotWritable, InvalidSessionData, SessionTooLarge, StoreUnavailable } from "../SessionError.js"
 import type * as Machine from "../SessionMachine.js"
@@ -44,21 +45,23 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       )
     })
 
+  const unavailable = (operation: StoreUnavailable["operation"], cause: unknown) =>
+    Effect.andThen(warnUnavailable(operation, cause), Effect.fail(new StoreUnavailable({ operation, cause })))
+
   const call = <X>(operation: StoreUnavailable["operation"], effect: Effect.Effect<X, StoreError>) =>
     timeout(effect).pipe(
       Effect.catch(
         (error): Effect.Effect<never, StoreError | StoreUnavailable> =>
-          error.reason === "Unavailable"
-            ? Effect.andThen(
-                warnUnavailable(operation, error.cause),
-                Effect.fail(new StoreUnavailable({ operation, cause: error.cause }))
-              )
-            : Effect.fail(error)
+          error.reason === "Unavailable" ? unavailable(operation, error.cause) : Effect.fail(error)
       )
     )
 
-  // Reads fail only with `Unavailable`; another store reason here is a bug in the adapter.
-  const get = (key: string) => call("get", store.get(key)).pipe(Effect.catchTag("StoreError", Effect.die))
+  // Reads fail only with `Unavailable`; another store reason here is a bug in the adapter. The
+  // handler is written out rather than built from `call`, because every request runs it.
+  const get = (key: string): Effect.Effect<Option.Option<StoredSession>, StoreUnavailable> =>
+    Effect.catch(timeout(store.get(key)), (error) =>
+      error.reason === "Unavailable" ? unavailable("get", error.cause) : Effect.die(error)
+    )
 
   const listByUser = (userId: string) =>
     call("listByUser", store.listByUser(userId)).pipe(Effect.catchTag("StoreError", Effect.die))
@@ -128,23 +131,32 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
     return Effect.forEach(commands, (command, i) => runCommand(jar, command, prepared[i]), { discard: true })
   }
 
-  const decode = (stored: StoredSession, token: Redacted.Redacted<string>): Machine.Observation<A> => {
+  // Decodes a stored record and checks that it belongs to the session the store filed it under.
+  const decodeStored = (stored: StoredSession): SessionRecord.SessionRecord<A> | undefined => {
     const record = codec.decode(stored.value)
-    if (Result.isFailure(record) || record.success.id !== stored.sessionId) {
-      return { _tag: "Corrupt", key: stored.key, sessionId: stored.sessionId }
-    }
-    return { _tag: "Found", key: stored.key, token, record: record.success, version: stored.version }
+    return Result.isSuccess(record) && record.success.id === stored.sessionId ? record.success : undefined
+  }
+
+  const decode = (stored: StoredSession, token: Redacted.Redacted<string>): Machine.Observation<A> => {
+    const record = decodeStored(stored)
+    if (record === undefined) return { _tag: "Corrupt", key: stored.key, sessionId: stored.sessionId }
+    return { _tag: "Found", key: stored.key, token, record, version: stored.version }
+  }
+
+  /** Decodes a record found for the token of the request's cookie, which stays unwrapped. */
+  const decodeFromCookie = (stored: StoredSession, token: string): Machine.Observation<A> => {
+    const record = decodeStored(stored)
+    if (record === undefined) return { _tag: "Corrupt", key: stored.key, sessionId: stored.sessionId }
+    return new FoundInCookie(stored.key, token, record, stored.version)
   }
 
   /** Decodes a record without a token, for listings; corrupt records give `None`. */
-  const decodeRecord = (stored: StoredSession) => {
-    const record = codec.decode(stored.value)
-    return Result.isSuccess(record) && record.success.id === stored.sessionId
-      ? Option.some(record.success)
-      : Option.none()
+  const decodeRecord = (stored: StoredSession): Option.Option<SessionRecord.SessionRecord<A>> => {
+    const record = decodeStored(stored)
+    return record === undefined ? Option.none() : Option.some(record)
   }
 
-  return { call, get, listByUser, run, decode, decodeRecord }
+  return { call, get, listByUser, run, decode, decodeFromCookie, decodeRecord }
 }
 
 const OUTAGE_LOG_INTERVAL_MS = 10_000
