@@ -13,10 +13,12 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type { LogLevel } from "effect/LogLevel"
@@ -100,6 +102,9 @@ export interface Options<A, I> extends Sessions.Options<A, I> {
   readonly logger?: Logger.Logger<unknown, unknown> | undefined
 }
 
+const settle = <X>(exit: Exit.Exit<X, unknown>): Promise<X> =>
+  exit._tag === "Success" ? Promise.resolve(exit.value) : Promise.reject(Cause.squash(exit.cause))
+
 const ManagedSessions = Context.Service<Sessions.Sessions<unknown>>("@seshat/core/SessionManager/Sessions")
 
 /**
@@ -126,8 +131,21 @@ export const make = <A, I>(options: Options<A, I>): SessionManager<A> => {
     Layer.provideMerge(logging)
   )
   const runtime = ManagedRuntime.make(layer)
-  const run = <X, E>(f: (sessions: Sessions.Sessions<A>) => Effect.Effect<X, E>): Promise<X> =>
-    runtime.runPromise(Effect.flatMap(ManagedSessions, (sessions) => f(sessions as Sessions.Sessions<A>)))
+  let service: Sessions.Sessions<A> | undefined
+  const resolveService = Effect.map(ManagedSessions, (sessions) => {
+    service = sessions as Sessions.Sessions<A>
+    return service
+  })
+
+  // After the first call the service is called directly. An operation that ends without waiting,
+  // such as a read from the memory store, resolves from the fiber's exit. That skips the two promises
+  // that `runPromise` chains. Operations that wait resolve when the fiber ends.
+  const run = <X, E>(f: (sessions: Sessions.Sessions<A>) => Effect.Effect<X, E>): Promise<X> => {
+    const fiber = runtime.runFork(service === undefined ? Effect.flatMap(resolveService, f) : f(service))
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) return settle(exit)
+    return new Promise<Exit.Exit<X, unknown>>((resolve) => fiber.addObserver(resolve)).then(settle)
+  }
 
   return {
     policy: policy.success,

@@ -1,4 +1,4 @@
-import { layerMemory } from "@seshat/adapters-memory"
+import { layerMemory, MemoryStore } from "@seshat/adapters-memory"
 import { NoSession, SessionConfigError, SessionExpired, SessionGone, StoreUnavailable } from "@seshat/core/SessionError"
 import * as SessionManager from "@seshat/core/SessionManager"
 import { SessionStore, StoreError } from "@seshat/core/SessionStore"
@@ -116,6 +116,32 @@ describe("SessionManager", () => {
     const statuses = await Promise.all(jars.map((jar) => manager.read(jarFor(cookieFrom(jar)))))
 
     for (const status of statuses) assert.strictEqual(status._tag, "Active")
+  })
+
+  it("waiting store resolves and rejects", async () => {
+    const memory = MemoryStore.make()
+    const waiting = (fail: boolean) =>
+      Layer.succeed(
+        SessionStore,
+        SessionStore.of({
+          ...memory,
+          get: (key) =>
+            Effect.andThen(
+              Effect.promise(() => Promise.resolve()),
+              fail ? refused() : memory.get(key)
+            )
+        })
+      )
+    const manager = makeManager({ store: waiting(false) })
+    const failing = makeManager({ store: waiting(true) })
+    const jar = jarFor()
+    await manager.ensure(jar)
+
+    const loaded = await manager.get(jarFor(cookieFrom(jar)))
+    const error = await rejection(failing.get(jarFor(cookieFrom(jar))))
+
+    assert.strictEqual(loaded.origin, "resumed")
+    assert.instanceOf(error, StoreUnavailable)
   })
 
   it("calls after dispose reject", async () => {
