@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -56,12 +57,17 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       )
     )
 
-  // Reads fail only with `Unavailable`; another store reason here is a bug in the adapter. The
-  // handler is written out rather than built from `call`, because every request runs it.
+  // Reads fail only with `Unavailable`, so another store reason here is a bug in the adapter. One
+  // handler serves every read, because `Effect.catch` would allocate two closures per call and
+  // every request reads. A cause with a defect passes through, as with `Effect.catch`.
+  const onGetFailure = (cause: Cause.Cause<StoreError>): Effect.Effect<never, StoreUnavailable> => {
+    const error = Cause.findError(cause)
+    if (Result.isFailure(error) || Cause.hasDies(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    return error.success.reason === "Unavailable" ? unavailable("get", error.success.cause) : Effect.die(error.success)
+  }
+
   const get = (key: string): Effect.Effect<Option.Option<StoredSession>, StoreUnavailable> =>
-    Effect.catch(timeout(store.get(key)), (error) =>
-      error.reason === "Unavailable" ? unavailable("get", error.cause) : Effect.die(error)
-    )
+    Effect.catchCause(timeout(store.get(key)), onGetFailure)
 
   const listByUser = (userId: string) =>
     call("listByUser", store.listByUser(userId)).pipe(Effect.catchTag("StoreError", Effect.die))
