@@ -27,7 +27,7 @@ import type * as Schema from "effect/Schema"
 import type * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
 import * as Commands from "./internal/commands.js"
-import { sha256Base64Url } from "./internal/sha256.js"
+import { sha256Base64Url } from "#sha256"
 import * as Policy from "./Policy.js"
 import {
   CookieNotWritable,

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { encodeBase64Url } from "./internal/base64url.js"
-import { sha256Base64Url } from "./internal/sha256.js"
+import { sha256Base64Url } from "#sha256"
 
 /**
  * Number of random bytes in a token.

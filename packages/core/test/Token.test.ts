@@ -5,7 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import { afterEach, assert, describe, it, vi } from "vitest"
-import { sha256Base64UrlPortable } from "../src/internal/sha256.js"
+import { sha256Base64Url, sha256Base64UrlPortable } from "../src/internal/sha256.js"
+import { sha256Base64Url as sha256Base64UrlNode } from "../src/internal/sha256.node.js"
 
 const base64Url = /^[A-Za-z0-9_-]+$/
 
@@ -197,6 +198,21 @@ describe("Token", () => {
 
     for (const input of [...fixed, ...random, ...unicode]) {
       assert.strictEqual(sha256Base64UrlPortable(input), nodeSha256(input), JSON.stringify(input))
+    }
+  })
+
+  it("Node build of SHA-256 agrees with the default build", () => {
+    const inputs = [
+      "",
+      "abc",
+      "😀 é € \u0000",
+      "lone \ud800",
+      ...Array.from({ length: 50 }, (_, i) => randomBytes(i).toString("latin1"))
+    ]
+
+    for (const input of inputs) {
+      assert.strictEqual(sha256Base64UrlNode(input), sha256Base64Url(input), JSON.stringify(input))
+      assert.strictEqual(sha256Base64UrlNode(input), nodeSha256(input), JSON.stringify(input))
     }
   })
 })
