@@ -205,10 +205,17 @@ export interface Options<A, I> {
 
 type Active<A> = Extract<Machine.State<A>, { _tag: "Active" }>
 
-interface RequestSlot<A> {
-  state: Machine.State<A>
-  origin: Session<A>["origin"]
-  replaced: Session<A>["replaced"]
+// The session state loaded for one request. It is kept in a property of the request's jar, so Node's
+// `util.inspect` of the jar prints only the state's tag, never the session's record or data.
+class RequestSlot<A> {
+  origin: Session<A>["origin"] = "resumed"
+  replaced: Session<A>["replaced"] = undefined
+
+  constructor(public state: Machine.State<A>) {}
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `RequestSlot(${this.state._tag})`
+  }
 }
 
 // Collisions of 256-bit tokens do not happen by chance; a retry covers a faulty generator without
@@ -352,7 +359,7 @@ export const make = <A, I>(
     }
 
     const newSlot = (jar: CookieJar, state: Machine.State<A>): RequestSlot<A> => {
-      const slot: RequestSlot<A> = { state, origin: "resumed", replaced: undefined }
+      const slot = new RequestSlot(state)
       fileSlot(jar, slot)
       return slot
     }

@@ -1445,10 +1445,10 @@ describe("Sessions tokens", () => {
     })
   )
 
-  Vitest.effect("jar after a read prints no token", () =>
+  Vitest.effect("jar after a read prints no session", () =>
     Effect.gen(function* () {
       const harness = yield* setup()
-      const { cookie, token } = yield* start(harness)
+      const { cookie, token, session } = yield* start(harness)
       const jar = jarFor(cookie)
       const renewing = jarFor(cookie)
 
@@ -1461,8 +1461,9 @@ describe("Sessions tokens", () => {
 
       assert.strictEqual(renewing.setCookieHeaders().length, 1)
       for (const text of printed) {
-        assert.include(text, "Active")
+        assert.include(text, "RequestSlot(Active)")
         assert.notInclude(text, token)
+        assert.notInclude(text, session.id)
       }
     })
   )
