@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
+import { addVary } from "./internal/vary.js"
 
 /**
  * A jar over one Web request that collects the response's `Set-Cookie`.
@@ -65,15 +66,9 @@ export const fromRequest = (request: Request, options: { readonly writable?: boo
         headers.append("set-cookie", Cookie.serialize(options, write))
       }
       headers.set("cache-control", "no-store")
-      appendVary(headers, "Cookie")
+      const vary = addVary(headers.get("vary") ?? undefined, "Cookie")
+      if (vary !== undefined) headers.set("vary", vary)
       return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
     }
   }
-}
-
-const appendVary = (headers: Headers, field: string) => {
-  const current = headers.get("vary")
-  if (current === null) return headers.set("vary", field)
-  const fields = current.split(",").map((value) => value.trim().toLowerCase())
-  if (!fields.includes(field.toLowerCase()) && !fields.includes("*")) headers.set("vary", `${current}, ${field}`)
 }

@@ -5,6 +5,7 @@
  */
 export * as Cookie from "./Cookie.js"
 export type * as CookieJar from "./CookieJar.js"
+export * as NodeCookies from "./NodeCookies.js"
 export * as Policy from "./Policy.js"
 export * as SessionError from "./SessionError.js"
 export * as SessionMachine from "./SessionMachine.js"
