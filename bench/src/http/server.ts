@@ -9,7 +9,7 @@
 import { createServer, type RequestListener } from "node:http"
 import { layerRedis } from "@seshat/adapters-redis"
 import { layerMemory } from "@seshat/adapters-memory"
-import { SessionManager, WebCookies } from "@seshat/core"
+import { NodeCookies, SessionManager, WebCookies } from "@seshat/core"
 import { RedisStore } from "connect-redis"
 import express from "express"
 import session from "express-session"
@@ -17,7 +17,6 @@ import { getIronSession } from "iron-session"
 import { createClient } from "redis"
 import { initialData, type SessionData as BenchData, SessionData } from "../lib/fixtures.ts"
 import { fetchListener } from "./bridge.ts"
-import { fromIncoming } from "./node-jar.ts"
 
 declare module "express-session" {
   interface SessionData {
@@ -30,7 +29,7 @@ export const serverKinds = [
   "node-http",
   "fetch-bridge",
   "seshat-memory",
-  "seshat-node-jar",
+  "seshat-node",
   "express-session",
   "iron-session",
   "connect-redis",
@@ -62,11 +61,11 @@ const seshatServer = (manager: SessionManager.SessionManager<BenchData>): Reques
     return jar.applyTo(json({ active: status._tag === "Active", visits }))
   })
 
-// Seshat on `node:http` with a cookie jar over the Node request, without a Fetch bridge.
+// Seshat on `node:http` with the core's NodeCookies jar, without a Fetch bridge.
 const seshatNodeServer =
   (manager: SessionManager.SessionManager<BenchData>): RequestListener =>
   (request, response) => {
-    const jar = fromIncoming(request)
+    const jar = NodeCookies.fromIncoming(request)
     const respond = (body: unknown) => {
       jar.applyTo(response)
       const text = JSON.stringify(body)
@@ -120,7 +119,7 @@ const makeListener = async (kind: ServerKind): Promise<RequestListener> => {
       return fetchListener(async (request) => json({ active: new URL(request.url).pathname === "/login", visits: 0 }))
     case "seshat-memory":
       return seshatServer(SessionManager.make({ schema: SessionData, initial: initialData, store: layerMemory() }))
-    case "seshat-node-jar":
+    case "seshat-node":
       return seshatNodeServer(SessionManager.make({ schema: SessionData, initial: initialData, store: layerMemory() }))
     case "seshat-redis":
       return seshatServer(
