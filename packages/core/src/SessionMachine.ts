@@ -80,7 +80,7 @@ export type Observation<A> =
  * - `Touch`: record activity, renewing the sliding window when the renewal interval has passed.
  * - `Update`: replace the data.
  * - `Flash`: set or clear the flash message.
- * - `Rotate`: move the session to a new token and delete the old record. With `authenticate` it is a
+ * - `Rotate`: move the session to a new token: write the new record, then delete the old one. With `authenticate` it is a
  *   sign-in: `authenticatedAt` and both deadlines restart. When `userId` differs from the session's
  *   user, the data is replaced by `data` and the public id by `sessionId`, so nothing crosses users.
  * - `Destroy`: end the session (logout).
@@ -277,9 +277,12 @@ export const transition = <A>(policy: Policy, state: State<A>, event: Event<A>, 
       }
       return {
         state: { _tag: "Active", key: event.key, token: event.token, record, version: 1 },
+        // The new record goes first: if the store fails before the old one is deleted, the session
+        // stays where it was instead of ending. The versioned delete decides which of two
+        // concurrent rotations wins; the loser's new record is removed again.
         commands: [
-          { _tag: "DeleteRecord", key: state.key, sessionId: previous.id, version: state.version },
           { _tag: "InsertRecord", key: event.key, record },
+          { _tag: "DeleteRecord", key: state.key, sessionId: previous.id, version: state.version },
           { _tag: "SetCookie", write: cookieFor(event.token, record, now) }
         ]
       }
@@ -421,7 +424,7 @@ export const table: ReadonlyArray<Row> = [
     on: "Rotate",
     when: "always",
     to: "Active",
-    commands: ["DeleteRecord", "InsertRecord", "SetCookie"]
+    commands: ["InsertRecord", "DeleteRecord", "SetCookie"]
   },
   { from: "Active", on: "Destroy", when: "always", to: "Absent", commands: ["DeleteRecord", "ClearCookie"] },
   { from: "Expired", on: "Destroy", when: "always", to: "Absent", commands: ["ClearCookie"] },

@@ -640,7 +640,13 @@ export const make = <A, I>(
       const state =
         slot.state._tag === "Active"
           ? yield* rotateTo(jar, slot, "login", () => userId, true).pipe(
-              Effect.catchTags({ NoSession: Effect.die, SessionExpired: Effect.die })
+              Effect.catchTags({
+                NoSession: Effect.die,
+                SessionExpired: Effect.die,
+                // A concurrent request rotated or ended the session first. The app has checked the
+                // user's credentials, so this sign-in starts a session of its own.
+                SessionGone: () => create(jar, slot, userId)
+              })
             )
           : yield* create(jar, slot, userId)
       yield* enforceSessionLimit(userId, state.key)

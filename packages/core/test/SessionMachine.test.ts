@@ -475,13 +475,14 @@ describe("SessionMachine.transition", () => {
     assert.strictEqual(signedIn.record.authenticatedAt, 6 * hour)
   })
 
-  it("rotate deletes the old version", () => {
+  it("rotate writes the new record, then deletes the old version", () => {
     const state = activeAt(0, "user-1")
 
     const result = SessionMachine.transition(policy, state, rotateEvent(false, "user-1"), minute)
     const rotated = activeOf(result.state)
 
-    assert.deepStrictEqual(result.commands[0], {
+    assert.strictEqual(result.commands[0]?._tag, "InsertRecord")
+    assert.deepStrictEqual(result.commands[1], {
       _tag: "DeleteRecord",
       key: "key-1",
       sessionId: "session-1",

@@ -134,8 +134,28 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       if (Result.isFailure(stored)) return Effect.fail(stored.failure)
       prepared.push(stored.success)
     }
-    return Effect.forEach(commands, (command, i) => runCommand(jar, command, prepared[i]), { discard: true })
+    const inserted: Array<string> = []
+    return Effect.forEach(
+      commands,
+      (command, i) =>
+        runCommand(jar, command, prepared[i]).pipe(
+          Effect.tap(() =>
+            Effect.sync(() => {
+              if (command._tag === "InsertRecord") inserted.push(command.key)
+            })
+          ),
+          // A failed operation leaves no record it inserted: a rotation that lost to a concurrent one,
+          // or met an outage after writing its new record, takes that record back.
+          Effect.tapError(() => undo(inserted))
+        ),
+      { discard: true }
+    )
   }
+
+  // NOTE: during an outage the undo fails too, and the new record stays until its TTL. Nobody holds
+  // its token, so it is never served, but it is listed among the user's sessions until then.
+  const undo = (keys: ReadonlyArray<string>) =>
+    Effect.forEach(keys, (key) => Effect.ignore(timeout(store.delete(key, 1))), { discard: true })
 
   // Decodes a stored record and checks that it belongs to the session the store filed it under.
   const decodeStored = (stored: StoredSession): SessionRecord.SessionRecord<A> | undefined => {
