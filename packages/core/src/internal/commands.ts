@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -137,20 +138,30 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
     const inserted: Array<string> = []
     return Effect.forEach(
       commands,
-      (command, i) =>
-        runCommand(jar, command, prepared[i]).pipe(
-          Effect.tap(() =>
-            Effect.sync(() => {
-              if (command._tag === "InsertRecord") inserted.push(command.key)
-            })
-          ),
-          // A failed operation leaves no record it inserted: a rotation that lost to a concurrent one,
-          // or met an outage after writing its new record, takes that record back.
+      (command, i) => {
+        const step = runCommand(jar, command, prepared[i])
+        return (command._tag === "InsertRecord" ? tracked(step, command.key, inserted) : step).pipe(
+          // A failed operation leaves no record it inserted: a rotation that lost to a concurrent
+          // one, or met an outage after writing its new record, takes that record back.
           Effect.tapError(() => undo(inserted))
-        ),
+        )
+      },
       { discard: true }
     )
   }
+
+  // Notes the key of an insert that landed, or that timed out and may still land.
+  const tracked = (step: Effect.Effect<void, CommandError>, key: string, inserted: Array<string>) =>
+    step.pipe(
+      Effect.onExit((exit) =>
+        Effect.sync(() => {
+          const error = Exit.findErrorOption(exit)
+          if (Exit.isSuccess(exit) || (Option.isSome(error) && error.value._tag === "StoreUnavailable")) {
+            inserted.push(key)
+          }
+        })
+      )
+    )
 
   // NOTE: during an outage the undo fails too, and the new record stays until its TTL. Nobody holds
   // its token, so it is never served, but it is listed among the user's sessions until then.
