@@ -58,6 +58,10 @@ export interface Policy {
 export interface PolicyOptions {
   readonly idleTimeout?: Duration.Input | undefined
   readonly absoluteTimeout?: Duration.Input | undefined
+  /**
+   * At most one activity write per interval. Unset, it is a thirtieth of `idleTimeout` when that is
+   * set, and the preset's otherwise.
+   */
   readonly renewalInterval?: Duration.Input | undefined
   readonly maxSize?: number | undefined
   readonly clockSkew?: Duration.Input | undefined
@@ -118,12 +122,18 @@ const MAX_SIZE_LIMIT = 1024 * 1024
 export const make = (options: PolicyOptions = {}): Result.Result<Policy, SessionConfigError> => {
   // An option set to `undefined` selects the default, as its type promises, so undefined values
   // must not replace the defaults the way a plain spread would.
-  const merged: PolicyOptions = { ...defaults }
+  const merged: { -readonly [K in keyof PolicyOptions]: PolicyOptions[K] } = { ...defaults }
   for (const [field, value] of Object.entries(options)) {
     if (value !== undefined) (merged as Record<string, unknown>)[field] = value
   }
   const fail = (field: string, detail: string) => Result.fail(new SessionConfigError({ field, detail }))
 
+  // Both presets renew at a thirtieth of their idle timeout, so an app that shortens the idle
+  // timeout without naming a renewal interval gets the same proportion instead of an error.
+  if (options.renewalInterval === undefined && options.idleTimeout !== undefined) {
+    const idle = Duration.fromInput(options.idleTimeout)
+    if (idle._tag === "Some") merged.renewalInterval = Duration.divideUnsafe(idle.value, 30)
+  }
   const durations: Record<string, number> = {}
   const durationFields = [
     ["idleTimeout", merged.idleTimeout, undefined],

@@ -56,6 +56,14 @@ describe("Policy", () => {
     assert.strictEqual(policy.renewalIntervalMs, day)
   })
 
+  it("renewal follows a shortened idle timeout", () => {
+    const shortened = succeed({ idleTimeout: "1 minute" })
+    const explicit = succeed({ idleTimeout: "1 minute", renewalInterval: "10 seconds" })
+
+    assert.strictEqual(shortened.renewalIntervalMs, 2 * 1000)
+    assert.strictEqual(explicit.renewalIntervalMs, 10 * 1000)
+  })
+
   it("asvsLevel2 preset timeouts", () => {
     const policy = succeed(Policy.asvsLevel2)
 
