@@ -63,10 +63,17 @@ export const sessionKey = (prefix: string, key: string): string => `${prefix}s:{
  */
 export const indexKey = (prefix: string, userId: string): string => `${prefix}u:{${userId}}`
 
+// The `u` field holds "=" and the user id, or nothing for an anonymous session, so that an empty
+// user id stays distinct from no user: a session of user "" must be listed and revoked like any other.
+const userField = (userId: string | undefined): string => (userId === undefined ? "" : `=${userId}`)
+
+const userOf = (field: string | undefined): string | undefined =>
+  field !== undefined && field.startsWith("=") ? field.slice(1) : undefined
+
 const fields = (session: StoredSession): ReadonlyArray<string> => [
   String(session.version),
   session.sessionId,
-  session.userId ?? "",
+  userField(session.userId),
   String(session.expiresAt),
   String(session.deadline ?? session.expiresAt),
   session.value
@@ -84,7 +91,7 @@ const fromHash = (key: string, reply: unknown): Option.Option<StoredSession> => 
   return Option.some({
     key,
     sessionId: entries.s ?? "",
-    userId: entries.u === undefined || entries.u === "" ? undefined : entries.u,
+    userId: userOf(entries.u),
     version: Number(entries.v),
     expiresAt: Number(entries.e),
     deadline: Number(entries.l),
@@ -163,9 +170,8 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
     if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
     // A failure here leaves a stale index member, which listing drops; the session is gone.
-    if (typeof outcome === "string" && outcome !== "") {
-      yield* unindex(outcome, key).pipe(Effect.ignore)
-    }
+    const userId = typeof outcome === "string" ? userOf(outcome) : undefined
+    if (userId !== undefined) yield* unindex(userId, key).pipe(Effect.ignore)
   })
 
   const listByUser = Effect.fnUntraced(function* (userId: string) {

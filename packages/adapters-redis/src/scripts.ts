@@ -2,8 +2,8 @@
  * The Lua scripts of the Redis store. Each touches the keys of one hash slot, so the store runs on
  * Redis Cluster, and each runs atomically: a script either applies all of its writes or none.
  *
- * A session is a hash with the fields `v` (version), `s` (public session id), `u` (user id, empty
- * for anonymous sessions), `e` (expiry, epoch ms), `l` (deadline, epoch ms) and `d` (the encoded
+ * A session is a hash with the fields `v` (version), `s` (public session id), `u` (`=` and the user
+ * id, empty for anonymous sessions), `e` (expiry, epoch ms), `l` (deadline, epoch ms) and `d` (the encoded
  * record). Every write sets the key's TTL in the same script, so no key is ever left without one.
  *
  * @since 0.1.0
@@ -51,7 +51,7 @@ return 1`
 
 /**
  * Deletes a session. With a version (not the empty string), deletes only that version. Returns the
- * user id of the deleted session (empty for anonymous ones), 0 on a version conflict and -1 when a
+ * `u` field of the deleted session (empty for anonymous ones), 0 on a version conflict and -1 when a
  * versioned delete finds no key. An unversioned delete of a missing key returns the empty string.
  *
  * @since 0.1.0

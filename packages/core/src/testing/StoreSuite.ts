@@ -269,6 +269,34 @@ export const run = (name: string, options: Options): void => {
         assert.strictEqual(nobody.length, 0)
       }))
 
+    test("user ids round trip exactly, the empty one included", () =>
+      Effect.gen(function* () {
+        const store = yield* SessionStore
+        yield* store.insert(stored({ key: "e1", sessionId: "se1", userId: "" }))
+        yield* store.insert(stored({ key: "p1", sessionId: "sp1", userId: "=alice" }))
+        yield* store.insert(stored({ key: "n1", sessionId: "sn1" }))
+
+        const empty = yield* store.listByUser("")
+        const prefixed = yield* store.listByUser("=alice")
+        const read = yield* Effect.forEach(["e1", "p1", "n1"], (key) => store.get(key))
+        yield* store.delete("e1")
+        const afterDelete = yield* store.listByUser("")
+
+        assert.deepStrictEqual(
+          empty.map((session) => session.sessionId),
+          ["se1"]
+        )
+        assert.deepStrictEqual(
+          prefixed.map((session) => session.sessionId),
+          ["sp1"]
+        )
+        assert.deepStrictEqual(
+          read.map((session) => Option.getOrThrow(session).userId),
+          ["", "=alice", undefined]
+        )
+        assert.strictEqual(afterDelete.length, 0)
+      }))
+
     test("listByUser drops deleted sessions", () =>
       Effect.gen(function* () {
         const store = yield* SessionStore
