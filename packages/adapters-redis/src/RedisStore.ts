@@ -68,7 +68,7 @@ export const indexKey = (prefix: string, userId: string): string => `${prefix}u:
 const userField = (userId: string | undefined): string => (userId === undefined ? "" : `=${userId}`)
 
 const userOf = (field: string | undefined): string | undefined =>
-  field !== undefined && field.startsWith("=") ? field.slice(1) : undefined
+  field?.startsWith("=") ? field.slice(1) : undefined
 
 const fields = (session: StoredSession): ReadonlyArray<string> => [
   String(session.version),

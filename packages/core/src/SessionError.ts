@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import { allowMessageAssignment } from "./internal/errorMessage.js"
 
 /**
  * The request has no usable session: no cookie, or a malformed, unknown or corrupt one.
@@ -160,6 +161,19 @@ export class SessionConfigError extends Data.TaggedError("SessionConfigError")<{
     return `Invalid session option ${this.field}: ${this.detail}`
   }
 }
+
+allowMessageAssignment(
+  NoSession,
+  SessionExpired,
+  ReauthenticationRequired,
+  StoreUnavailable,
+  SessionConflict,
+  SessionGone,
+  SessionTooLarge,
+  InvalidSessionData,
+  CookieNotWritable,
+  SessionConfigError
+)
 
 const describe = (cause: unknown): string =>
   cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "unknown cause"

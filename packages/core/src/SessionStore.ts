@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import { allowMessageAssignment } from "./internal/errorMessage.js"
 
 /**
  * One stored session.
@@ -61,6 +62,8 @@ export class StoreError extends Data.TaggedError("StoreError")<{
     return `Session store ${this.reason.toLowerCase()}${detail}`
   }
 }
+
+allowMessageAssignment(StoreError)
 
 /**
  * The storage port.
