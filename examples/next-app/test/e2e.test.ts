@@ -103,6 +103,21 @@ describe("GET /api/session over fetch", () => {
   })
 })
 
+describe("start-up", () => {
+  it("an invalid policy variable stops the server", async () => {
+    const error = await startServer({ SESHAT_IDLE_TIMEOUT: "banana" }).then(
+      (server) => {
+        stopServer(server)
+        return undefined
+      },
+      (reason: unknown) => reason
+    )
+
+    expect(String(error)).toContain("exited with code 1")
+    expect(String(error)).toContain("idleTimeout")
+  })
+})
+
 describe("proxy.ts", () => {
   it("matcher equals proxyMatcher", () => {
     // next build only accepts a literal matcher, so proxy.ts spells out the adapter's value.
