@@ -94,8 +94,8 @@ export interface NextSessions<A> {
    * `Cache-Control: no-store` and `Vary: Cookie`. Two session errors become JSON responses with a
    * `code`, `Retry-After` and `Cache-Control: no-store`, and leave the cookie as it is:
    *
-   * - a store outage (`StoreUnavailable`) becomes a 503, logged once as a warning through the
-   *   manager's `logger`, with the request and the cause;
+   * - a store outage (`StoreUnavailable`) becomes a 503, logged as a warning through the
+   *   manager's `logger` with a request and the cause, at most once every ten seconds;
    * - an update that lost to concurrent updates on every attempt (`SessionConflict`) becomes a 409.
    *
    * Other errors are rethrown.
@@ -172,6 +172,8 @@ const errorResponse = (status: 409 | 503, code: string, error: string): Response
 const isTagged = (error: unknown, tag: string): boolean =>
   typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === tag
 
+const OUTAGE_LOG_INTERVAL_MS = 10_000
+
 // The first argument of a Route Handler is its request.
 const describeRequest = (request: unknown): string | undefined =>
   request instanceof Request ? `${request.method} ${new URL(request.url).pathname}` : undefined
@@ -227,6 +229,22 @@ const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => 
   )
   const logWarning = (message: string, annotations: Record<string, unknown>): void =>
     Effect.runSync(Effect.logWarning(message).pipe(Effect.annotateLogs(annotations), Effect.provide(logging)))
+  // During an outage every request gets a 503, so the line is written at most once per interval,
+  // with the number of 503 answers it stands for.
+  let lastOutageLogAt = Number.NEGATIVE_INFINITY
+  let unlogged503s = 0
+  const logOutage = (request: unknown, error: Error): void => {
+    unlogged503s++
+    const now = Date.now()
+    if (now - lastOutageLogAt < OUTAGE_LOG_INTERVAL_MS) return
+    logWarning("session store unavailable, answered 503", {
+      request: describeRequest(request),
+      cause: error.message,
+      responses: unlogged503s
+    })
+    lastOutageLogAt = now
+    unlogged503s = 0
+  }
 
   const route: NextSessions<A>["route"] =
     (handler) =>
@@ -237,11 +255,8 @@ const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => 
       } catch (error) {
         if (isTagged(error, "StoreUnavailable")) {
           // Next logs an error that a handler throws. This one becomes a 503 instead, so it is
-          // logged here, with the request that got the 503.
-          logWarning("session store unavailable, answered 503", {
-            request: describeRequest(args[0]),
-            cause: (error as Error).message
-          })
+          // logged here, with a request that got the 503.
+          logOutage(args[0], error as Error)
           return errorResponse(503, "StoreUnavailable", "The session store is unavailable. Try again shortly.")
         }
         if (isTagged(error, "SessionConflict")) {

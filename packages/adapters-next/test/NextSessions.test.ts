@@ -203,12 +203,13 @@ describe("NextSessions.route", () => {
     expect(await response.json()).toMatchObject({ code: "StoreUnavailable" })
   })
 
-  it("logs a store outage once", async () => {
+  it("logs a store outage once per interval", async () => {
     const { sessions, logs } = setup()
     const handler = sessions.route(async (_request: Request) => {
       throw new StoreUnavailable({ operation: "get", cause: new Error("connection refused") })
     })
 
+    await handler(new Request("http://127.0.0.1/api/me"))
     await handler(new Request("http://127.0.0.1/api/me"))
 
     expect(logs).toHaveLength(1)
