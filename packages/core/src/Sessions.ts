@@ -297,7 +297,8 @@ export const make = <A, I>(
 
     // Logs an expired or corrupt record and drops it. Dropping is clean-up: a read-only context and
     // `refresh` skip it (the store's TTL removes the record later), and a failed delete does not fail
-    // the request.
+    // the request. `refresh` skips the log line as well, since the handler that runs after it logs
+    // the same record again.
     const cleanUp = (
       jar: CookieJar,
       observation: Machine.Observation<A>,
@@ -310,7 +311,7 @@ export const make = <A, I>(
               .run(jar, next.commands)
               .pipe(Effect.catch((error) => Effect.logWarning(`session clean-up failed: ${error.message}`)))
           : Effect.void
-      return Effect.andThen(logObservation(next.state, observation), drop)
+      return cleanUpAllowed ? Effect.andThen(logObservation(next.state, observation), drop) : Effect.void
     }
 
     // Settles the state of a request loaded at `now` and files it for the jar. With `renew`, a due

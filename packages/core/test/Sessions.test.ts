@@ -300,6 +300,25 @@ describe("Sessions.refresh", () => {
     })
   )
 
+  Vitest.effect("refresh leaves the expiry log to the handler", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      yield* captureLogs(
+        Effect.gen(function* () {
+          const harness = yield* setup()
+          const { cookie } = yield* start(harness)
+          yield* TestClock.setTime(idle)
+
+          yield* harness.sessions.refresh(jarFor(cookie))
+          yield* harness.sessions.read(jarFor(cookie))
+        }),
+        lines
+      )
+
+      assert.strictEqual(lines.filter((line) => line.includes("session expired")).length, 1)
+    })
+  )
+
   Vitest.effect("refresh never creates a session", () =>
     Effect.gen(function* () {
       const harness = yield* setup()
