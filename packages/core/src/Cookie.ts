@@ -92,10 +92,11 @@ export const read = (header: string | null | undefined, name: string): CookieVal
   let found: string | undefined
   let start = 0
   while (start <= header.length) {
-    let end = start
-    while (end < header.length && header[end] !== ";") end++
+    const semicolon = header.indexOf(";", start)
+    const end = semicolon === -1 ? header.length : semicolon
     const equals = header.indexOf("=", start)
-    if (equals !== -1 && equals < end && header.slice(start, equals).trim() === name) {
+    // A pair whose text before `=` is shorter than the name cannot match, so it is not sliced.
+    if (equals !== -1 && equals < end && equals - start >= name.length && header.slice(start, equals).trim() === name) {
       if (found !== undefined) return duplicate
       found = header.slice(equals + 1, end).trim()
     }

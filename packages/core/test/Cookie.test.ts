@@ -1,6 +1,7 @@
 import * as Cookie from "@seshat/core/Cookie"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
 
 const token = "Y2xhc3NpYy1zZXNzaW9uLXRva2VuLWZvci10ZXN0c0A"
@@ -120,7 +121,34 @@ describe("Cookie.read", () => {
       assert.include(["Missing", "Present", "Duplicate"], value._tag, header.slice(0, 40))
     }
   })
+
+  it("read agrees with a plain split", () => {
+    const names = ["s", Cookie.defaults.name]
+    const piece = fc.oneof(
+      fc.constantFrom(...names, " ", "=", ";", "; ", "\t", "\u00a0", "\ufeff", token, ""),
+      fc.string({ maxLength: 8 })
+    )
+    const header = fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join(""))
+
+    fc.assert(
+      fc.property(header, fc.constantFrom(...names), (text, name) => {
+        assert.deepStrictEqual(Cookie.read(text, name), readBySplitting(text, name), JSON.stringify(text))
+      }),
+      { numRuns: 2000 }
+    )
+  })
 })
+
+// The reading rule spelled out with `split`: pairs end at `;`, the name is the trimmed text before
+// the first `=`, and the value the trimmed text after it.
+const readBySplitting = (header: string, name: string): Cookie.CookieValue => {
+  const values = header.split(";").flatMap((pair) => {
+    const equals = pair.indexOf("=")
+    return equals !== -1 && pair.slice(0, equals).trim() === name ? [pair.slice(equals + 1).trim()] : []
+  })
+  if (values.length > 1) return { _tag: "Duplicate" }
+  return values.length === 0 || values[0] === "" ? { _tag: "Missing" } : { _tag: "Present", value: values[0]! }
+}
 
 describe("Cookie.serialize", () => {
   it("serialize default attributes", () => {
