@@ -286,6 +286,8 @@ const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => 
       await manager.refresh(jar)
     } catch (error) {
       // The render reads the session again and surfaces the outage there.
+      // NOTE: with a store that hangs rather than refuses, the render waits out a second timeout,
+      // so such a request takes twice the store timeout before its error page.
       if (!isTagged(error, "StoreUnavailable")) throw error
     }
     // NOTE: Next 16.4.6 replaces the Vary header of a page response with its own list, so only a
