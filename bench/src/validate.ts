@@ -77,11 +77,10 @@ const measure = async (options: ScriptOptions): Promise<Report> => {
   const poolSize = options.short ? 1024 : 4096
   const settings = { rounds: options.short ? 5 : 9, roundMs: options.short ? 150 : 400, sessions: poolSize }
 
-  // Both faces of the core share one memory store, so they read the same sessions. The sessions are
-  // created through the Effect runtime, whose log level this script can set: the Promise API takes
-  // no logger or log level.
+  // Both faces of the core share one memory store, so they read the same sessions. Both log at Warn
+  // and above only, so the Info line for each new session stays out of the output.
   const store = () => layerMemory({ globalKey: STORE_KEY, maxEntries: poolSize * 2 })
-  const manager = SessionManager.make({ schema: SessionData, initial: initialData, store: store() })
+  const manager = SessionManager.make({ schema: SessionData, initial: initialData, store: store(), logLevel: "Warn" })
   const runtime = ManagedRuntime.make(
     Sessions.layer(BenchSessions, { schema: SessionData, initial: initialData }).pipe(
       Layer.provide(Layer.merge(store(), Token.layerWebCrypto)),
