@@ -29,7 +29,8 @@ describe("SessionError", () => {
   it("a framework can reassign the message", () => {
     const reassigned = errors().map((error) => {
       const original = error.message
-      error.message = `while loading: ${original}`
+      // The type declares message read-only; a framework assigns it from plain JavaScript.
+      ;(error as { message: string }).message = `while loading: ${original}`
       return { error, original }
     })
     const fresh = errors()
