@@ -67,8 +67,7 @@ export const indexKey = (prefix: string, userId: string): string => `${prefix}u:
 // user id stays distinct from no user: a session of user "" must be listed and revoked like any other.
 const userField = (userId: string | undefined): string => (userId === undefined ? "" : `=${userId}`)
 
-const userOf = (field: string | undefined): string | undefined =>
-  field?.startsWith("=") ? field.slice(1) : undefined
+const userOf = (field: string | undefined): string | undefined => (field?.startsWith("=") ? field.slice(1) : undefined)
 
 const fields = (session: StoredSession): ReadonlyArray<string> => [
   String(session.version),
