@@ -230,7 +230,7 @@ const build = <A, I>(options: SessionManager.Options<A, I>): NextSessions<A> => 
   const logWarning = (message: string, annotations: Record<string, unknown>): void =>
     Effect.runSync(Effect.logWarning(message).pipe(Effect.annotateLogs(annotations), Effect.provide(logging)))
   // During an outage every request gets a 503, so the line is written at most once per interval,
-  // with the number of 503 answers it stands for.
+  // with the number of 503 responses since the previous line.
   let lastOutageLogAt = Number.NEGATIVE_INFINITY
   let unlogged503s = 0
   const logOutage = (request: unknown, error: Error): void => {
