@@ -1,10 +1,11 @@
 /**
- * The Redis session store, on Effect's `Redis` client port (`effect/persistence/Redis`). Every
- * session write is one atomic Lua script that checks the version, writes the record and sets its
- * TTL together; see `scripts.ts` and docs/redis.md for the key layout.
+ * The Redis session store, on Effect's `Redis` client port (`effect/persistence/Redis`). A session
+ * is one string, read with one `GET`. Every session write is one atomic Lua script that checks the
+ * version, writes the record and sets its TTL together. `internal/layout.ts`, `scripts.ts` and
+ * docs/redis.md describe the key layout.
  *
  * TTL is clean-up only: the core decides expiry from the timestamps inside the record, and the
- * TTL is computed from the Effect `Clock`, relative (`PEXPIRE`), so clock skew between app
+ * TTL is computed from the Effect `Clock`, relative (`PX`), so clock skew between app
  * servers and Redis does not matter.
  *
  * Over this package's bindings, which provide `RedisClient.CallTimeout`, every store call ends
@@ -20,6 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
+import * as Layout from "./internal/layout.js"
 import { CallTimeout } from "./RedisClient.js"
 import * as Scripts from "./scripts.js"
 
@@ -63,41 +65,6 @@ export const sessionKey = (prefix: string, key: string): string => `${prefix}s:{
  */
 export const indexKey = (prefix: string, userId: string): string => `${prefix}u:{${userId}}`
 
-// The `u` field holds "=" and the user id, or nothing for an anonymous session, so that an empty
-// user id stays distinct from no user: a session of user "" must be listed and revoked like any other.
-const userField = (userId: string | undefined): string => (userId === undefined ? "" : `=${userId}`)
-
-const userOf = (field: string | undefined): string | undefined => (field?.startsWith("=") ? field.slice(1) : undefined)
-
-const fields = (session: StoredSession): ReadonlyArray<string> => [
-  String(session.version),
-  session.sessionId,
-  userField(session.userId),
-  String(session.expiresAt),
-  String(session.deadline ?? session.expiresAt),
-  session.value
-]
-
-const fromHash = (key: string, reply: unknown): Option.Option<StoredSession> => {
-  // HGETALL replies as a flat [field, value, ...] array in RESP2 and as a map in RESP3.
-  const entries: Record<string, string> = {}
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) entries[String(reply[i])] = String(reply[i + 1])
-  } else if (reply !== null && typeof reply === "object") {
-    for (const [field, value] of Object.entries(reply)) entries[field] = String(value)
-  }
-  if (entries.v === undefined || entries.d === undefined) return Option.none()
-  return Option.some({
-    key,
-    sessionId: entries.s ?? "",
-    userId: userOf(entries.u),
-    version: Number(entries.v),
-    expiresAt: Number(entries.e),
-    deadline: Number(entries.l),
-    value: entries.d
-  })
-}
-
 /**
  * Builds the store over a `Redis` service.
  *
@@ -124,8 +91,8 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
   const ttlUntil = (at: number, now: number) => Math.max(1, Math.ceil(at - now))
 
   const get = (key: string) =>
-    redis.send<unknown>("HGETALL", sessionKey(prefix, key)).pipe(
-      Effect.map((reply) => fromHash(key, reply)),
+    redis.send<unknown>("GET", sessionKey(prefix, key)).pipe(
+      Effect.map((reply) => Layout.decode(key, reply)),
       Effect.mapError(unavailable)
     )
 
@@ -145,7 +112,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     }
     const written = yield* insertScript(
       sessionKey(prefix, session.key),
-      fields({ ...session, version: 1 }),
+      Layout.encode({ ...session, version: 1 }),
       ttlUntil(session.expiresAt, now)
     ).pipe(Effect.mapError(unavailable))
     if (written === 0) return yield* new StoreError({ reason: "Collision" })
@@ -155,7 +122,8 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     const now = yield* Clock.currentTimeMillis
     const outcome = yield* updateScript(
       sessionKey(prefix, session.key),
-      fields(session),
+      session.version,
+      Layout.encode(session),
       ttlUntil(session.expiresAt, now)
     ).pipe(Effect.mapError(unavailable))
     if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
@@ -169,7 +137,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     if (outcome === -1) return yield* new StoreError({ reason: "Gone" })
     if (outcome === 0) return yield* new StoreError({ reason: "Conflict" })
     // A failure here leaves a stale index member, which listing drops; the session is gone.
-    const userId = typeof outcome === "string" ? userOf(outcome) : undefined
+    const userId = typeof outcome === "string" ? Layout.userOf(outcome) : undefined
     if (userId !== undefined) yield* unindex(userId, key).pipe(Effect.ignore)
   })
 

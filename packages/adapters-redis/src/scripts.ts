@@ -2,9 +2,11 @@
  * The Lua scripts of the Redis store. Each touches the keys of one hash slot, so the store runs on
  * Redis Cluster, and each runs atomically: a script either applies all of its writes or none.
  *
- * A session is a hash with the fields `v` (version), `s` (public session id), `u` (`=` and the user
- * id, empty for anonymous sessions), `e` (expiry, epoch ms), `l` (deadline, epoch ms) and `d` (the encoded
- * record). Every write sets the key's TTL in the same script, so no key is ever left without one.
+ * A session is one string: a header of five fields, then the encoded record. The fields are the
+ * version, the public session id, `=` and the user id (nothing for an anonymous session), the
+ * expiry and the deadline in epoch ms, each ended by a line feed. No header field contains a line
+ * feed, so the scripts find the version before the first one and the user field before the third.
+ * `SET ... PX` writes the value and the key's TTL in one command, so no key is ever left without one.
  *
  * @since 0.1.0
  */
@@ -16,43 +18,40 @@ import * as Redis from "effect/persistence/Redis"
  * @since 0.1.0
  * @category scripts
  */
-export const insert = Redis.script(
-  (key: string, fields: ReadonlyArray<string>, ttlMs: number) => [key, ...fields, ttlMs],
-  {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'l', ARGV[5], 'd', ARGV[6])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-return 1`
-  }
-).withReturnType<0 | 1>()
+export const insert = Redis.script((key: string, value: string, ttlMs: number) => [key, value, ttlMs], {
+  numberOfKeys: 1,
+  lua: `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0`
+}).withReturnType<0 | 1>()
 
 /**
- * Replaces a session if its stored version is one less than the new one. Returns 1 when written,
- * 0 on a version conflict and -1 when the key does not exist, which never recreates it.
+ * Replaces a session if its stored version is one less than `version`, the version in the new
+ * value's header. Returns 1 when written, 0 on a version conflict and -1 when the key does not
+ * exist or its header has no version, which never recreates it.
  *
  * @since 0.1.0
  * @category scripts
  */
 export const update = Redis.script(
-  (key: string, fields: ReadonlyArray<string>, ttlMs: number) => [key, ...fields, ttlMs],
+  (key: string, version: number, value: string, ttlMs: number) => [key, version, value, ttlMs],
   {
     numberOfKeys: 1,
     lua: `
-local current = redis.call('HGET', KEYS[1], 'v')
-if not current then return -1 end
-if tonumber(current) ~= tonumber(ARGV[1]) - 1 then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'l', ARGV[5], 'd', ARGV[6])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
+local current = redis.call('GET', KEYS[1])
+local version = current and string.match(current, '^(%d+)\\n')
+if not version then return -1 end
+if tonumber(version) ~= tonumber(ARGV[1]) - 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`
   }
 ).withReturnType<-1 | 0 | 1>()
 
 /**
  * Deletes a session. With a version (not the empty string), deletes only that version. Returns the
- * `u` field of the deleted session (empty for anonymous ones), 0 on a version conflict and -1 when a
- * versioned delete finds no key. An unversioned delete of a missing key returns the empty string.
+ * user field of the deleted session (empty for anonymous ones), 0 on a version conflict and -1 when
+ * a versioned delete finds no key or no version in its header. An unversioned delete of a missing
+ * key returns the empty string.
  *
  * @since 0.1.0
  * @category scripts
@@ -60,15 +59,15 @@ return 1`
 export const remove = Redis.script((key: string, version: string) => [key, version], {
   numberOfKeys: 1,
   lua: `
-local current = redis.call('HGET', KEYS[1], 'v')
+local current = redis.call('GET', KEYS[1])
 if ARGV[1] ~= '' then
-  if not current then return -1 end
-  if tonumber(current) ~= tonumber(ARGV[1]) then return 0 end
+  local stored = current and string.match(current, '^(%d+)\\n')
+  if not stored then return -1 end
+  if tonumber(stored) ~= tonumber(ARGV[1]) then return 0 end
 end
 if not current then return '' end
-local user = redis.call('HGET', KEYS[1], 'u')
 redis.call('DEL', KEYS[1])
-return user or ''`
+return string.match(current, '^[^\\n]*\\n[^\\n]*\\n([^\\n]*)\\n') or ''`
 }).withReturnType<string | number>()
 
 /**

@@ -2,6 +2,8 @@ import { layerRedis, layerRedisCluster, RedisStore } from "@seshat/adapters-redi
 import { SessionStore } from "@seshat/core/SessionStore"
 import { SessionModel, StoreSuite } from "@seshat/core/testing"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { type RedisCluster, type RedisServer, startCluster, startRedis } from "./server.js"
 
@@ -59,11 +61,57 @@ const ttlChecks = (test: StoreSuite.StoreTest) => {
   })
 }
 
+const layoutChecks = (test: StoreSuite.StoreTest) => {
+  test("line feeds in header fields round-trip", () => {
+    const prefix = nextPrefix()
+    const userId = "=a\nb%0A%"
+    return Effect.gen(function* () {
+      const store = yield* SessionStore
+      const session = StoreSuite.stored({ key: "k1", sessionId: "s\n%25", userId, value: "{\n}\n" })
+      yield* store.insert(session)
+      yield* store.update({ ...session, version: 2 })
+      const found = yield* store.get("k1")
+      const listed = yield* store.listByUser(userId)
+      yield* store.delete("k1", 2)
+      const indexed = yield* Effect.promise(() => server.cli("ZCARD", RedisStore.indexKey(prefix, userId)))
+
+      assert.deepStrictEqual(Option.getOrThrow(found), { ...session, version: 2 })
+      assert.deepStrictEqual(
+        listed.map((entry) => entry.key),
+        ["k1"]
+      )
+      assert.strictEqual(indexed, "0")
+    }).pipe(Effect.provide(layerRedis({ url: server.url, prefix })))
+  })
+
+  test("value without a header is no session", () => {
+    const prefix = nextPrefix()
+    const key = RedisStore.sessionKey(prefix, "k1")
+    return Effect.gen(function* () {
+      const store = yield* SessionStore
+      yield* Effect.promise(() => server.cli("SET", key, "no header", "PX", "60000"))
+      const found = yield* store.get("k1")
+      const update = yield* Effect.result(store.update(StoreSuite.stored({ key: "k1", version: 2 })))
+      const versionedDelete = yield* Effect.result(store.delete("k1", 1))
+      yield* store.delete("k1")
+      const exists = yield* Effect.promise(() => server.cli("EXISTS", key))
+
+      assert.isTrue(Option.isNone(found))
+      assert.strictEqual(Result.isFailure(update) && update.failure.reason, "Gone")
+      assert.strictEqual(Result.isFailure(versionedDelete) && versionedDelete.failure.reason, "Gone")
+      assert.strictEqual(exists, "0")
+    }).pipe(Effect.provide(layerRedis({ url: server.url, prefix })))
+  })
+}
+
 describe("Redis server", () => {
   StoreSuite.run("RedisStore", {
     layer: () => layerRedis({ url: server.url, prefix: nextPrefix() }),
     capabilities: { effectClock: false },
-    extra: ttlChecks
+    extra: (test) => {
+      ttlChecks(test)
+      layoutChecks(test)
+    }
   })
 
   it("keys are laid out by hash tag", () => {

@@ -31,8 +31,8 @@ describe("Redis contents", () => {
           const keys = (await server.cli("--scan", "--pattern", "*")).split("\n").filter((key) => key !== "")
           const values = await Promise.all(
             keys.map(async (key) =>
-              (await server.cli("TYPE", key)) === "hash"
-                ? server.cli("HGETALL", key)
+              (await server.cli("TYPE", key)) === "string"
+                ? server.cli("GET", key)
                 : server.cli("ZRANGE", key, "0", "-1")
             )
           )
