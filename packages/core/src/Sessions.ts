@@ -598,7 +598,7 @@ export const make = <A, I>(
         const fresh = error.reason === "Conflict" ? yield* reload(state) : undefined
         if (fresh === undefined) {
           slot.state = absent
-          yield* Effect.logInfo("session deleted by another request").pipe(
+          yield* Effect.logInfo("session rotated or deleted by another request").pipe(
             Effect.annotateLogs({ sessionId: state.record.id, operation })
           )
           return yield* new SessionGone({ sessionId: state.record.id })
@@ -650,7 +650,15 @@ export const make = <A, I>(
               })
             )
           : yield* create(jar, slot, userId)
-      yield* enforceSessionLimit(userId, state.key)
+      // The sign-in has committed and set its cookie, so a store failure while evicting older
+      // sessions must not fail it: the limit applies again at the next sign-in.
+      yield* enforceSessionLimit(userId, state.key).pipe(
+        Effect.catchTag("StoreUnavailable", (error) =>
+          Effect.logWarning(`per-user session limit not applied: ${error.message}`).pipe(
+            Effect.annotateLogs({ sessionId: state.record.id })
+          )
+        )
+      )
       return view(state, slot)
     })
 

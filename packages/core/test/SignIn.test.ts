@@ -178,6 +178,23 @@ describe("Sessions.login", () => {
     })
   )
 
+  Vitest.effect("login survives a failed eviction", () =>
+    Effect.gen(function* () {
+      const harness = yield* setup({ policy: { maxSessionsPerUser: 1 } })
+      yield* signIn(harness, "alice")
+      const before = yield* start(harness)
+      harness.spy.faults.set("listByUser", "fail")
+
+      const jar = jarFor(before.cookie)
+      const session = yield* harness.sessions.login(jar, "alice")
+      harness.spy.faults.clear()
+
+      assert.strictEqual(session.userId, "alice")
+      assert.isTrue(yield* isLive(harness, cookieFrom(jar)))
+      assert.isFalse(yield* isLive(harness, before.cookie))
+    })
+  )
+
   Vitest.effect("login too large keeps the old session", () =>
     Effect.gen(function* () {
       const maxSize = 512
