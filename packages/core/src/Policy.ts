@@ -59,8 +59,8 @@ export interface PolicyOptions {
   readonly idleTimeout?: Duration.Input | undefined
   readonly absoluteTimeout?: Duration.Input | undefined
   /**
-   * At most one activity write per interval. Unset, it is a thirtieth of `idleTimeout` when that is
-   * set, and the preset's otherwise.
+   * At most one activity write per interval. Unset, it is a thirtieth of the idle timeout when
+   * that is set or derived, and the preset's otherwise.
    */
   readonly renewalInterval?: Duration.Input | undefined
   readonly maxSize?: number | undefined
@@ -128,10 +128,20 @@ export const make = (options: PolicyOptions = {}): Result.Result<Policy, Session
   }
   const fail = (field: string, detail: string) => Result.fail(new SessionConfigError({ field, detail }))
 
+  // An absolute timeout shorter than the default idle timeout also ends sessions before they idle
+  // out, so without an idle timeout of its own it caps the idle timeout instead of failing.
+  const absolute = options.absoluteTimeout === undefined ? undefined : Duration.fromInput(options.absoluteTimeout)
+  const defaultIdle = Duration.fromInput(merged.idleTimeout ?? 0)
+  const idleFromAbsolute =
+    options.idleTimeout === undefined &&
+    absolute?._tag === "Some" &&
+    defaultIdle._tag === "Some" &&
+    Duration.isLessThan(absolute.value, defaultIdle.value)
+  if (idleFromAbsolute) merged.idleTimeout = options.absoluteTimeout
   // Both presets renew at a thirtieth of their idle timeout, so an app that shortens the idle
   // timeout without naming a renewal interval gets the same proportion instead of an error.
-  if (options.renewalInterval === undefined && options.idleTimeout !== undefined) {
-    const idle = Duration.fromInput(options.idleTimeout)
+  if (options.renewalInterval === undefined && (options.idleTimeout !== undefined || idleFromAbsolute)) {
+    const idle = Duration.fromInput(merged.idleTimeout ?? 0)
     if (idle._tag === "Some") merged.renewalInterval = Duration.divideUnsafe(idle.value, 30)
   }
   const durations: Record<string, number> = {}

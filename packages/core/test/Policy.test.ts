@@ -64,6 +64,16 @@ describe("Policy", () => {
     assert.strictEqual(explicit.renewalIntervalMs, 10 * 1000)
   })
 
+  it("a short absolute timeout caps the idle timeout", () => {
+    const shortened = succeed({ absoluteTimeout: "1 minute" })
+    const long = succeed({ absoluteTimeout: "365 days" })
+
+    assert.strictEqual(shortened.idleTimeoutMs, minute)
+    assert.strictEqual(shortened.renewalIntervalMs, 2 * 1000)
+    assert.strictEqual(long.idleTimeoutMs, 30 * day)
+    assert.strictEqual(long.renewalIntervalMs, day)
+  })
+
   it("asvsLevel2 preset timeouts", () => {
     const policy = succeed(Policy.asvsLevel2)
 
