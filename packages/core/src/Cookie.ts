@@ -91,16 +91,20 @@ export const read = (header: string | null | undefined, name: string): CookieVal
 
   let found: string | undefined
   let start = 0
-  while (start <= header.length) {
+  // The first `=` at or after `start`. It is searched for again only once a pair has passed it, so
+  // a header of many pairs without `=` costs one scan, not one per pair.
+  let equals = header.indexOf("=")
+  while (equals !== -1) {
     const semicolon = header.indexOf(";", start)
     const end = semicolon === -1 ? header.length : semicolon
-    const equals = header.indexOf("=", start)
     // A pair whose text before `=` is shorter than the name cannot match, so it is not sliced.
-    if (equals !== -1 && equals < end && equals - start >= name.length && header.slice(start, equals).trim() === name) {
+    if (equals < end && equals - start >= name.length && header.slice(start, equals).trim() === name) {
       if (found !== undefined) return duplicate
       found = header.slice(equals + 1, end).trim()
     }
+    if (semicolon === -1) break
     start = end + 1
+    if (equals < start) equals = header.indexOf("=", start)
   }
   return found === undefined || found === "" ? missing : { _tag: "Present", value: found }
 }

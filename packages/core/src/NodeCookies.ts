@@ -21,6 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
+import { keepOthers } from "./internal/setCookie.js"
 import { addVary } from "./internal/vary.js"
 
 /**
@@ -105,7 +106,8 @@ export const fromIncoming = (
           "NodeCookies.applyTo: the response has already sent its headers, so the session cookie cannot be set. Call applyTo before writeHead, write or end."
         )
       }
-      response.setHeader("set-cookie", [...headerValues(response.getHeader("set-cookie")), ...serialized()])
+      const kept = keepOthers(headerValues(response.getHeader("set-cookie")), new Set(pending.keys()))
+      response.setHeader("set-cookie", [...kept, ...serialized()])
       response.setHeader("cache-control", "no-store")
       const current = response.getHeader("vary")
       const vary = addVary(current === undefined ? undefined : headerValues(current).join(", "), "Cookie")

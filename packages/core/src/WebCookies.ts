@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
+import { keepOthers } from "./internal/setCookie.js"
 import { addVary } from "./internal/vary.js"
 
 /**
@@ -62,6 +63,9 @@ export const fromRequest = (request: Request, options: { readonly writable?: boo
       if (pending.size === 0) return response
       // Headers of some responses (Response.redirect, fetch results) are immutable, so write a copy.
       const headers = new Headers(response.headers)
+      const kept = keepOthers(headers.getSetCookie(), new Set(pending.keys()))
+      headers.delete("set-cookie")
+      for (const value of kept) headers.append("set-cookie", value)
       for (const { options, write } of pending.values()) {
         headers.append("set-cookie", Cookie.serialize(options, write))
       }

@@ -104,6 +104,21 @@ describe("NodeCookies", () => {
     }
   })
 
+  it("applyTo replaces an earlier session Set-Cookie", () => {
+    const jar = jarFor()
+    const twice = responseWith()
+    const preset = responseWith({ "set-cookie": ["__Host-seshat=stale; Path=/", "theme=dark; Path=/"] })
+    write(jar, set(token))
+
+    jar.applyTo(twice)
+    jar.applyTo(twice)
+    jar.applyTo(preset)
+
+    const expected = Cookie.serialize(Cookie.defaults, set(token))
+    assert.deepStrictEqual(twice.stored.get("set-cookie"), [expected])
+    assert.deepStrictEqual(preset.stored.get("set-cookie"), ["theme=dark; Path=/", expected])
+  })
+
   it("applyTo keeps an existing Vary", () => {
     const cases = [
       ["Accept-Encoding", "Accept-Encoding, Cookie"],

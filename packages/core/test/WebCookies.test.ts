@@ -104,6 +104,21 @@ describe("WebCookies", () => {
     assert.strictEqual(applied.headers.get("vary"), "Cookie")
   })
 
+  it("applyTo replaces an earlier session Set-Cookie", () => {
+    const jar = jarFor()
+    const preset = new Headers()
+    preset.append("set-cookie", "__Host-seshat=stale; Path=/")
+    preset.append("set-cookie", "theme=dark; Path=/")
+    write(jar, set(token))
+
+    const twice = jar.applyTo(jar.applyTo(new Response(null)))
+    const replaced = jar.applyTo(new Response(null, { headers: preset }))
+
+    const expected = Cookie.serialize(Cookie.defaults, set(token))
+    assert.deepStrictEqual(twice.headers.getSetCookie(), [expected])
+    assert.deepStrictEqual(replaced.headers.getSetCookie(), ["theme=dark; Path=/", expected])
+  })
+
   it("applyTo replaces a cacheable Cache-Control", () => {
     const jar = jarFor()
     write(jar, set(token))
