@@ -1,5 +1,6 @@
 "use server"
 
+import { SessionGone } from "@seshat/core/SessionError"
 import { redirect } from "next/navigation"
 import { sessions } from "../../../lib/session"
 import { signedInUser } from "../../../lib/session-state"
@@ -23,6 +24,12 @@ export async function confirmSignIn(_previous: ConfirmState, form: FormData): Pr
   if (parseUserName(form.get("name")) !== user) {
     return { error: "That is not the name you signed in with. Enter it again to continue." }
   }
-  await sessions.reauthenticate()
+  try {
+    await sessions.reauthenticate()
+  } catch (error) {
+    // A second submit of the form raced the first, whose rotation won; the page then shows
+    // whatever state the winning request left.
+    if (!(error instanceof SessionGone)) throw error
+  }
   redirect("/account/security")
 }
