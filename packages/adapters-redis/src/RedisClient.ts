@@ -175,11 +175,48 @@ const unsupported = (feature: string) =>
 const makeCommands = (
   run: (args: Array<string>) => Promise<unknown>,
   options: ConnectionOptions,
-  connection: Connection
+  connection: Connection,
+  onTimeout?: () => void
 ) => {
   const timeoutMs = options.commandTimeoutMs ?? defaultTimeoutMs
-  const { send, within } = Commands.make(run, timeoutMs, (cause) => describeFailure(cause, connection))
+  const { send, within } = Commands.make(run, timeoutMs, (cause) => describeFailure(cause, connection), onTimeout)
   return { send, timeout: CallTimeout.of({ timeoutMs, within }) }
+}
+
+// A connection whose peer vanished without closing it (a dropped network path, a proxy that stopped
+// forwarding) stays open and silent, and the kernel may take many minutes to notice. When a
+// command times out on a connection that has sent no reply for five command timeouts, the binding
+// closes it and connects again. A server paused that long loses its connection this way too, and
+// the commands it already received stay as ambiguous as after any timeout; a shorter pause keeps it.
+const SILENT_TIMEOUTS = 5
+
+const replaceSilentConnection = (
+  client: { destroy(): void; connect(): Promise<unknown> },
+  timeoutMs: number,
+  connection: Connection
+) => {
+  let lastReplyAt = performance.now()
+  let replacing = false
+  const replied = <A>(reply: A): A => {
+    lastReplyAt = performance.now()
+    return reply
+  }
+  const onTimeout = () => {
+    if (replacing || connection.closed || performance.now() - lastReplyAt < SILENT_TIMEOUTS * timeoutMs) return
+    replacing = true
+    client.destroy()
+    client.connect().then(
+      () => {
+        lastReplyAt = performance.now()
+        replacing = false
+      },
+      () => {
+        // The client reconnects in the background and reports failures as `error` events.
+        replacing = false
+      }
+    )
+  }
+  return { replied, onTimeout }
 }
 
 // Gives the first connection up to the connect timeout, so an app that starts with Redis up serves
@@ -227,7 +264,13 @@ export const layer = (options: Options): Layer.Layer<Redis.Redis | CallTimeout> 
       )
       const connection = yield* watchConnection(client, { error: ["error"], ready: "ready" })
       yield* waitForConnection(client.connect(), options)
-      const { send, timeout } = makeCommands((args) => client.sendCommand(args), options, connection)
+      const silence = replaceSilentConnection(client, options.commandTimeoutMs ?? defaultTimeoutMs, connection)
+      const { send, timeout } = makeCommands(
+        (args) => client.sendCommand(args).then(silence.replied),
+        options,
+        connection,
+        silence.onTimeout
+      )
       return yield* toContext(send, timeout)
     })
   )
@@ -244,6 +287,7 @@ const routingKey = (command: string, args: ReadonlyArray<string>): string | unde
   }
 }
 
+// NOTE: unlike `layer`, the cluster binding does not yet replace a connection that stopped answering.
 /**
  * Binds Effect's `Redis` port to a Redis Cluster, with its `CallTimeout`. `SCRIPT LOAD` runs on every
  * primary, so a script hash is known wherever its keys live; after a failover, Effect's script

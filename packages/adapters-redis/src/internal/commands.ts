@@ -28,12 +28,14 @@ const start = (run: (args: Array<string>) => Promise<unknown>, args: Array<strin
 
 /**
  * Builds `send` over a client's `run`, with a deadline of `timeoutMs` on each command, and `within`.
- * `describe` turns what the client rejects with into the cause of the `RedisError`.
+ * `describe` turns what the client rejects with into the cause of the `RedisError`, and `onTimeout`
+ * runs each time a command's wait for its reply expires.
  */
 export const make = (
   run: (args: Array<string>) => Promise<unknown>,
   timeoutMs: number,
-  describe: (cause: unknown) => Error
+  describe: (cause: unknown) => Error,
+  onTimeout: () => void = () => {}
 ) => {
   const deadlines = Deadlines.make(timeoutMs)
   const timedOut = () => new Redis.RedisError({ cause: new Error(`timed out after ${timeoutMs} ms`) })
@@ -42,7 +44,10 @@ export const make = (
   // A command outside `within` has a deadline of its own.
   const sendAlone = <A>(args: Array<string>) =>
     Effect.callback<A, Redis.RedisError>((resume) => {
-      const deadline = deadlines.start(() => resume(Effect.fail(timedOut())))
+      const deadline = deadlines.start(() => {
+        onTimeout()
+        resume(Effect.fail(timedOut()))
+      })
       start(run, args).then(
         (reply) => {
           if (deadlines.end(deadline)) resume(Effect.succeed(reply as A))
@@ -77,6 +82,7 @@ export const make = (
 
   const expire = (call: Call) => {
     call.expired = true
+    if (call.waiting.size > 0) onTimeout()
     for (const fail of call.waiting) fail()
     call.waiting.clear()
   }
