@@ -17,10 +17,8 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
-import * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
+import * as PendingWrites from "./internal/pendingWrites.js"
 import { keepOthers } from "./internal/setCookie.js"
 import { addVary } from "./internal/vary.js"
 
@@ -65,11 +63,6 @@ export interface NodeCookieJar extends CookieJar {
   readonly applyTo: (response: OutgoingResponse) => void
 }
 
-interface PendingWrite {
-  readonly options: Cookie.CookieOptions
-  readonly write: Cookie.CookieWrite
-}
-
 /**
  * Creates the jar of a request. `writable: false` gives a read-only jar, for code that must not
  * change cookies.
@@ -81,33 +74,23 @@ export const fromIncoming = (
   request: IncomingRequest,
   options: { readonly writable?: boolean } = {}
 ): NodeCookieJar => {
-  const header = request.headers.cookie
-  const pending = new Map<string, PendingWrite>()
-  const serialized = () => Array.from(pending.values(), ({ options, write }) => Cookie.serialize(options, write))
+  const pending = PendingWrites.make(request.headers.cookie)
 
   return {
     writable: options.writable ?? true,
-    read: (name) => {
-      const written = pending.get(name)
-      if (written === undefined) return Cookie.read(header, name)
-      return written.write._tag === "Set"
-        ? { _tag: "Present", value: Redacted.value(written.write.value) }
-        : { _tag: "Missing" }
-    },
-    write: (cookieOptions, write) =>
-      Effect.sync(() => {
-        pending.set(cookieOptions.name, { options: cookieOptions, write })
-      }),
-    setCookieHeaders: serialized,
+    read: pending.read,
+    write: pending.write,
+    setCookieHeaders: pending.setCookieHeaders,
     applyTo: (response) => {
-      if (pending.size === 0) return
+      const names = pending.names()
+      if (names.size === 0) return
       if (response.headersSent) {
         throw new Error(
           "NodeCookies.applyTo: the response has already sent its headers, so the session cookie cannot be set. Call applyTo before writeHead, write or end."
         )
       }
-      const kept = keepOthers(headerValues(response.getHeader("set-cookie")), new Set(pending.keys()))
-      response.setHeader("set-cookie", [...kept, ...serialized()])
+      const kept = keepOthers(headerValues(response.getHeader("set-cookie")), names)
+      response.setHeader("set-cookie", [...kept, ...pending.setCookieHeaders()])
       response.setHeader("cache-control", "no-store")
       const current = response.getHeader("vary")
       const vary = addVary(current === undefined ? undefined : headerValues(current).join(", "), "Cookie")

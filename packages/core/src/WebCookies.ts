@@ -10,10 +10,8 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
-import * as Cookie from "./Cookie.js"
 import type { CookieJar } from "./CookieJar.js"
+import * as PendingWrites from "./internal/pendingWrites.js"
 import { keepOthers } from "./internal/setCookie.js"
 import { addVary } from "./internal/vary.js"
 
@@ -42,33 +40,22 @@ export interface WebCookieJar extends CookieJar {
  * @category constructors
  */
 export const fromRequest = (request: Request, options: { readonly writable?: boolean } = {}): WebCookieJar => {
-  const header = request.headers.get("cookie")
-  const pending = new Map<string, { readonly options: Cookie.CookieOptions; readonly write: Cookie.CookieWrite }>()
+  const pending = PendingWrites.make(request.headers.get("cookie"))
 
   return {
     writable: options.writable ?? true,
-    read: (name) => {
-      const written = pending.get(name)
-      if (written === undefined) return Cookie.read(header, name)
-      return written.write._tag === "Set"
-        ? { _tag: "Present", value: Redacted.value(written.write.value) }
-        : { _tag: "Missing" }
-    },
-    write: (cookieOptions, write) =>
-      Effect.sync(() => {
-        pending.set(cookieOptions.name, { options: cookieOptions, write })
-      }),
-    setCookieHeaders: () => Array.from(pending.values(), ({ options, write }) => Cookie.serialize(options, write)),
+    read: pending.read,
+    write: pending.write,
+    setCookieHeaders: pending.setCookieHeaders,
     applyTo: (response) => {
-      if (pending.size === 0) return response
+      const names = pending.names()
+      if (names.size === 0) return response
       // Headers of some responses (Response.redirect, fetch results) are immutable, so write a copy.
       const headers = new Headers(response.headers)
-      const kept = keepOthers(headers.getSetCookie(), new Set(pending.keys()))
+      const kept = keepOthers(headers.getSetCookie(), names)
       headers.delete("set-cookie")
       for (const value of kept) headers.append("set-cookie", value)
-      for (const { options, write } of pending.values()) {
-        headers.append("set-cookie", Cookie.serialize(options, write))
-      }
+      for (const value of pending.setCookieHeaders()) headers.append("set-cookie", value)
       headers.set("cache-control", "no-store")
       const vary = addVary(headers.get("vary") ?? undefined, "Cookie")
       if (vary !== undefined) headers.set("vary", vary)
