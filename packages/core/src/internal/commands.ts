@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -135,38 +134,20 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
       if (Result.isFailure(stored)) return Effect.fail(stored.failure)
       prepared.push(stored.success)
     }
-    const inserted: Array<string> = []
-    return Effect.forEach(
-      commands,
-      (command, i) => {
-        const step = runCommand(jar, command, prepared[i])
-        return (command._tag === "InsertRecord" ? tracked(step, command.key, inserted) : step).pipe(
-          // A failed operation leaves no record it inserted: a rotation that lost to a concurrent
-          // one, or met an outage after writing its new record, takes that record back.
-          Effect.tapError(() => undo(inserted))
-        )
-      },
-      { discard: true }
+    const steps = Effect.forEach(commands, (command, i) => runCommand(jar, command, prepared[i]), { discard: true })
+    const insert = commands.find((command) => command._tag === "InsertRecord")
+    if (insert === undefined) return steps
+    // A failed operation leaves no record it may have written: a rotation that lost to a concurrent
+    // one, or whose insert timed out and may still land, takes the new record back. A collision
+    // means the key holds another session's record, which is not this operation's to delete.
+    return Effect.tapError(steps, (error) =>
+      error._tag === "StoreError" && error.reason === "Collision" ? Effect.void : undo(insert.key)
     )
   }
 
-  // Notes the key of an insert that landed, or that timed out and may still land.
-  const tracked = (step: Effect.Effect<void, CommandError>, key: string, inserted: Array<string>) =>
-    step.pipe(
-      Effect.onExit((exit) =>
-        Effect.sync(() => {
-          const error = Exit.findErrorOption(exit)
-          if (Exit.isSuccess(exit) || (Option.isSome(error) && error.value._tag === "StoreUnavailable")) {
-            inserted.push(key)
-          }
-        })
-      )
-    )
-
-  // NOTE: during an outage the undo fails too, and the new record stays until its TTL. Nobody holds
-  // its token, so it is never served, but it is listed among the user's sessions until then.
-  const undo = (keys: ReadonlyArray<string>) =>
-    Effect.forEach(keys, (key) => Effect.ignore(timeout(store.delete(key, 1))), { discard: true })
+  // NOTE: during an outage the undo fails too, and the new record stays until its TTL. No cookie
+  // carries its token, so it is never served, but it is listed among the user's sessions until then.
+  const undo = (key: string) => Effect.ignore(timeout(store.delete(key, 1)))
 
   // Decodes a stored record and checks that it belongs to the session the store filed it under.
   const decodeStored = (stored: StoredSession): SessionRecord.SessionRecord<A> | undefined => {
