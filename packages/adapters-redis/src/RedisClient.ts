@@ -176,7 +176,7 @@ const makeCommands = (
   run: (args: Array<string>) => Promise<unknown>,
   options: ConnectionOptions,
   connection: Connection,
-  onTimeout?: () => void
+  onTimeout?: (replies: number) => void
 ) => {
   const timeoutMs = options.commandTimeoutMs ?? defaultTimeoutMs
   const { send, within } = Commands.make(run, timeoutMs, (cause) => describeFailure(cause, connection), onTimeout)
@@ -195,28 +195,27 @@ const replaceSilentConnection = (
   timeoutMs: number,
   connection: Connection
 ) => {
-  let lastReplyAt = performance.now()
+  // The connection has been silent since the first timeout after its last reply. Timing starts
+  // there, so a healthy connection costs no clock read per reply.
+  let repliesAtTimeout = -1
+  let silentSince = 0
   let replacing = false
-  const replied = <A>(reply: A): A => {
-    lastReplyAt = performance.now()
-    return reply
-  }
-  const onTimeout = () => {
-    if (replacing || connection.closed || performance.now() - lastReplyAt < SILENT_TIMEOUTS * timeoutMs) return
+  return (replies: number) => {
+    const now = performance.now()
+    if (replies !== repliesAtTimeout) {
+      repliesAtTimeout = replies
+      silentSince = now - timeoutMs
+    }
+    if (replacing || connection.closed || now - silentSince < SILENT_TIMEOUTS * timeoutMs) return
     replacing = true
     client.destroy()
-    client.connect().then(
-      () => {
-        lastReplyAt = performance.now()
-        replacing = false
-      },
-      () => {
-        // The client reconnects in the background and reports failures as `error` events.
-        replacing = false
-      }
-    )
+    const reconnected = () => {
+      replacing = false
+      repliesAtTimeout = -1
+    }
+    // On failure the client reconnects in the background and reports it as `error` events.
+    client.connect().then(reconnected, reconnected)
   }
-  return { replied, onTimeout }
 }
 
 // Gives the first connection up to the connect timeout, so an app that starts with Redis up serves
@@ -264,12 +263,11 @@ export const layer = (options: Options): Layer.Layer<Redis.Redis | CallTimeout> 
       )
       const connection = yield* watchConnection(client, { error: ["error"], ready: "ready" })
       yield* waitForConnection(client.connect(), options)
-      const silence = replaceSilentConnection(client, options.commandTimeoutMs ?? defaultTimeoutMs, connection)
       const { send, timeout } = makeCommands(
-        (args) => client.sendCommand(args).then(silence.replied),
+        (args) => client.sendCommand(args),
         options,
         connection,
-        silence.onTimeout
+        replaceSilentConnection(client, options.commandTimeoutMs ?? defaultTimeoutMs, connection)
       )
       return yield* toContext(send, timeout)
     })

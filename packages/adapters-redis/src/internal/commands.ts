@@ -29,14 +29,15 @@ const start = (run: (args: Array<string>) => Promise<unknown>, args: Array<strin
 /**
  * Builds `send` over a client's `run`, with a deadline of `timeoutMs` on each command, and `within`.
  * `describe` turns what the client rejects with into the cause of the `RedisError`, and `onTimeout`
- * runs each time a command's wait for its reply expires.
+ * runs each time a command's wait for its reply expires, with the number of replies received so far.
  */
 export const make = (
   run: (args: Array<string>) => Promise<unknown>,
   timeoutMs: number,
   describe: (cause: unknown) => Error,
-  onTimeout: () => void = () => {}
+  onTimeout: (replies: number) => void = () => {}
 ) => {
+  let replies = 0
   const deadlines = Deadlines.make(timeoutMs)
   const timedOut = () => new Redis.RedisError({ cause: new Error(`timed out after ${timeoutMs} ms`) })
   const failed = (cause: unknown) => new Redis.RedisError({ cause: describe(cause) })
@@ -45,11 +46,12 @@ export const make = (
   const sendAlone = <A>(args: Array<string>) =>
     Effect.callback<A, Redis.RedisError>((resume) => {
       const deadline = deadlines.start(() => {
-        onTimeout()
+        onTimeout(replies)
         resume(Effect.fail(timedOut()))
       })
       start(run, args).then(
         (reply) => {
+          replies++
           if (deadlines.end(deadline)) resume(Effect.succeed(reply as A))
         },
         (cause) => {
@@ -66,6 +68,7 @@ export const make = (
       call.waiting.add(fail)
       start(run, args).then(
         (reply) => {
+          replies++
           if (call.waiting.delete(fail)) resume(Effect.succeed(reply as A))
         },
         (cause) => {
@@ -82,7 +85,7 @@ export const make = (
 
   const expire = (call: Call) => {
     call.expired = true
-    if (call.waiting.size > 0) onTimeout()
+    if (call.waiting.size > 0) onTimeout(replies)
     for (const fail of call.waiting) fail()
     call.waiting.clear()
   }
