@@ -186,8 +186,8 @@ const makeCommands = (
 // A connection whose peer vanished without closing it (a dropped network path, a proxy that stopped
 // forwarding) stays open and silent, and the kernel may take many minutes to notice. When a
 // command times out on a connection that has sent no reply for five command timeouts, the binding
-// closes it and connects again. A server paused that long loses its connection this way too, and
-// the commands it already received stay as ambiguous as after any timeout; a shorter pause keeps it.
+// closes it and connects again. A server paused that long loses its connection this way too, and the
+// commands it already received stay as ambiguous as after any timeout. A shorter pause keeps it.
 const SILENT_TIMEOUTS = 5
 
 const replaceSilentConnection = (

@@ -101,7 +101,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
 
   const insert = Effect.fnUntraced(function* (session: StoredSession) {
     const now = yield* Clock.currentTimeMillis
-    // The index entry is written first: if the session write then fails, the index holds a key
+    // The index entry is written first: if the session write then fails, the index contains a key
     // with no session, which listing drops, while the reverse order could hide a live session
     // from revoke-all.
     if (session.userId !== undefined) {

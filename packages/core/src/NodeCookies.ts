@@ -89,8 +89,8 @@ export const fromIncoming = (
           "NodeCookies.applyTo: the response has already sent its headers, so the session cookie cannot be set. Call applyTo before writeHead, write or end."
         )
       }
-      const kept = keepOthers(headerValues(response.getHeader("set-cookie")), names)
-      response.setHeader("set-cookie", [...kept, ...pending.setCookieHeaders()])
+      const otherCookies = keepOthers(headerValues(response.getHeader("set-cookie")), names)
+      response.setHeader("set-cookie", [...otherCookies, ...pending.setCookieHeaders()])
       response.setHeader("cache-control", "no-store")
       const current = response.getHeader("vary")
       const vary = addVary(current === undefined ? undefined : headerValues(current).join(", "), "Cookie")

@@ -43,7 +43,7 @@ export interface Policy {
   /**
    * Number of attempts `update` makes when concurrent writers change the session. Every conflict
    * means another writer won, so `n` requests writing one session at once all succeed when this is
-   * at least `n`; the default of 10 covers the six connections a browser opens to one host.
+   * at least `n`. The default of 10 covers the six connections a browser opens to one host.
    */
   readonly maxUpdateAttempts: number
   readonly cookie: Cookie.CookieOptions

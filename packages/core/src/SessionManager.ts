@@ -90,14 +90,14 @@ export interface Options<A, I> extends Sessions.Options<A, I> {
   /** Clock; the system clock by default. Tests and demos pass a clock they control. */
   readonly clock?: Clock.Clock | undefined
   /**
-   * The least severe level that is logged: `"Info"` by default, `"Warn"` for outages and corrupt
-   * records only, `"None"` for silence, `"Debug"` to see renewals too.
+   * Minimum level of the lines logged: `"Info"` by default, `"Warn"` for outages and corrupt
+   * records only, `"None"` for silence, `"Debug"` to include renewals.
    */
   readonly logLevel?: LogLevel | undefined
   /**
-   * Where log lines go, such as `Logger.consoleJson` from `effect/Logger` or a logger that forwards
-   * to the app's own. Effect's console logger by default. Log lines name sessions by their public
-   * id, never by token.
+   * Logger that receives the log lines, such as `Logger.consoleJson` from `effect/Logger` or one
+   * that forwards to the app's own. Effect's console logger by default. Log lines name sessions by
+   * their public id, never by token.
    */
   readonly logger?: Logger.Logger<unknown, unknown> | undefined
 }

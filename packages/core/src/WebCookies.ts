@@ -52,9 +52,9 @@ export const fromRequest = (request: Request, options: { readonly writable?: boo
       if (names.size === 0) return response
       // Headers of some responses (Response.redirect, fetch results) are immutable, so write a copy.
       const headers = new Headers(response.headers)
-      const kept = keepOthers(headers.getSetCookie(), names)
+      const otherCookies = keepOthers(headers.getSetCookie(), names)
       headers.delete("set-cookie")
-      for (const value of kept) headers.append("set-cookie", value)
+      for (const value of otherCookies) headers.append("set-cookie", value)
       for (const value of pending.setCookieHeaders()) headers.append("set-cookie", value)
       headers.set("cache-control", "no-store")
       const vary = addVary(headers.get("vary") ?? undefined, "Cookie")

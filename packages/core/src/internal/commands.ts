@@ -92,9 +92,8 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
     })
   }
 
-  // Every record is encoded and size-checked before the first command runs, so a record that is too
-  // large or does not encode fails the operation before anything changed: a sign-in never deletes
-  // the old record and then fails to write the new one.
+  // Every record is encoded and size-checked before the first command runs. A record that is too
+  // large or does not encode then fails the operation before anything changed.
   const prepare = (
     command: Machine.Command<A>
   ): Result.Result<StoredSession | undefined, InvalidSessionData | SessionTooLarge> => {
@@ -180,8 +179,8 @@ export const make = <A>(policy: Policy, store: SessionStore["Service"], codec: S
 const OUTAGE_LOG_INTERVAL_MS = 10_000
 
 /**
- * Describes the cause of a store failure for a log line: the messages along the `cause` chain, since
- * client errors often wrap the one that says what happened (a refused connection, a timeout).
+ * Describes the cause of a store failure for a log line: the messages along the `cause` chain,
+ * because client errors often wrap the error that names the reason (a refused connection, a timeout).
  */
 export const describeCause = (cause: unknown): string => {
   const parts: Array<string> = []

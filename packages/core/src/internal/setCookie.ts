@@ -1,7 +1,6 @@
 /**
- * Returns the `Set-Cookie` values of a response that set none of `names`, so that applying a jar
- * replaces an earlier value for the session cookie, whether a first call of `applyTo` or the app
- * wrote it, instead of sending two for one name.
+ * Returns the `Set-Cookie` values that set none of `names`. Applying a jar then replaces an earlier
+ * value for its cookie, written by a first `applyTo` or by the app, instead of sending two.
  */
 export const keepOthers = (values: ReadonlyArray<string>, names: ReadonlySet<string>): ReadonlyArray<string> =>
   values.filter((value) => {
